@@ -1,0 +1,185 @@
+"""Reference data: the CQC framework (versioned) and the improvement domain catalogue.
+
+All of it is data. A new framework version is a new fixture; a new domain is added in the
+admin; neither needs a code change.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from assurance.roles import Role
+
+STEP_NUMBERS = (1, 2, 3, 4, 5)
+STEP_ROLE_CHOICES = [
+    (role.value, role.label)
+    for role in (
+        Role.QUALITY_LEAD,
+        Role.OPERATIONS_MANAGER,
+        Role.REGISTERED_MANAGER,
+        Role.DEPUTY_MANAGER,
+        Role.TEAM_LEADER,
+    )
+]
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True).first()
+
+
+class Framework(models.Model):
+    slug = models.SlugField(max_length=40, unique=True, help_text='Version, e.g. "saf-2024".')
+    name = models.CharField(max_length=200)
+    status_note = models.TextField(blank=True)
+    is_current = models.BooleanField(default=False)
+    has_scoring = models.BooleanField(
+        default=True, help_text="Frameworks without scoring show no computed rating picture."
+    )
+    rating_labels = models.JSONField(default=list, help_text="Best first.")
+    score_scale = models.JSONField(default=dict)
+    key_question_scoring = models.TextField(blank=True)
+    aggregation_principles = models.JSONField(default=list)
+    band_gaps_note = models.TextField(blank=True)
+    score_limiters_note = models.TextField(blank=True)
+    well_led_limiters = models.JSONField(default=list)
+    sources = models.JSONField(default=list)
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_framework"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.slug})"
+
+
+class KeyQuestion(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="key_questions")
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "slug"], name="key_question_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class QualityStatement(models.Model):
+    key_question = models.ForeignKey(
+        KeyQuestion, on_delete=models.PROTECT, related_name="quality_statements"
+    )
+    code = models.CharField(max_length=8, help_text="The product's own code, e.g. S1.")
+    title = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["key_question__order", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_question", "code"], name="quality_statement_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class EvidenceCategory(models.Model):
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="evidence_categories"
+    )
+    name = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["framework", "order"]
+        verbose_name_plural = "evidence categories"
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "name"], name="evidence_category_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ScoreBand(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="score_bands")
+    rating = models.CharField(max_length=40)
+    from_pct = models.DecimalField(max_digits=5, decimal_places=2)
+    to_pct = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["framework", "from_pct"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "rating"], name="score_band_unique"),
+            models.CheckConstraint(
+                condition=Q(from_pct__lte=models.F("to_pct")), name="band_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}: {self.from_pct}-{self.to_pct}%"
+
+
+class DomainQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Domain(models.Model):
+    """An improvement domain (governance, record quality, ...) and its five-step template."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    summary = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=100)
+    key_questions = models.ManyToManyField(KeyQuestion, blank=True, related_name="domains")
+    quality_statements = models.ManyToManyField(
+        QualityStatement, blank=True, related_name="domains"
+    )
+    default_wider_areas = models.JSONField(default=list, blank=True)
+    warning_signs = models.JSONField(default=list, blank=True)
+    escalation_actions = models.JSONField(default=list, blank=True)
+    suggested_indicators = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='List of {"name", "unit", "higher_is_better", "frontline"} suggestions.',
+    )
+
+    objects = DomainQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StepTemplate(models.Model):
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField(choices=[(n, f"Step {n}") for n in STEP_NUMBERS])
+    role = models.CharField(max_length=32, choices=STEP_ROLE_CHOICES)
+    artefact_label = models.CharField(max_length=120)
+    prompts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["domain", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "number"], name="step_template_unique"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=5), name="step_template_number_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.domain}: step {self.number} – {self.artefact_label}"
