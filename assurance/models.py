@@ -207,3 +207,247 @@ class Membership(models.Model):
     @property
     def scope_label(self):
         return self.location.name if self.location_id else f"{self.provider.name} (all locations)"
+
+
+# --- Improvement cases -------------------------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UNDER_REVIEW = "under_review", "Under review"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ImprovementCaseQuerySet(models.QuerySet):
+    def for_locations(self, locations):
+        return self.filter(location__in=locations)
+
+    def active(self):
+        return self.filter(status__in=[CaseStatus.OPEN, CaseStatus.UNDER_REVIEW])
+
+
+class ImprovementCase(models.Model):
+    """One stronger domain at one location, and the evidence trail of its wider effect."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="cases")
+    domain = models.ForeignKey("domains.Domain", on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(max_length=200)
+    baseline_issue = models.TextField(
+        help_text="The weakness the improvement started from, in a few sentences."
+    )
+    improvement_began = models.DateField(help_text="When the improvement work began.")
+    wider_areas = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Wider service areas this improvement is claimed to influence.",
+    )
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    current_step = models.PositiveSmallIntegerField(default=1)
+    status_reason = models.TextField(blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    objects = ImprovementCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(current_step__gte=1, current_step__lte=5), name="case_step_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class Side(models.TextChoices):
+    LEADERSHIP = "leadership", "Leadership-side"
+    FRONTLINE = "frontline", "Frontline-side"
+
+
+class Indicator(models.Model):
+    """A measurable part of the improvement, with a baseline, a target and readings."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="indicators")
+    name = models.CharField(max_length=160)
+    unit = models.CharField(max_length=20, blank=True, help_text='e.g. "%", "days", "count"')
+    higher_is_better = models.BooleanField(
+        default=True, help_text="Untick when a lower value is better (e.g. missed handovers)."
+    )
+    baseline = models.DecimalField(max_digits=12, decimal_places=2)
+    target = models.DecimalField(max_digits=12, decimal_places=2)
+    side = models.CharField(max_length=16, choices=Side.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="indicator_side_valid"),
+            models.CheckConstraint(
+                condition=~Q(baseline=models.F("target")), name="indicator_target_differs"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def direction_label(self):
+        return "Higher is better" if self.higher_is_better else "Lower is better"
+
+
+class Reading(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="readings")
+    taken_on = models.DateField("date")
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="readings"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value} on {self.taken_on}"
+
+
+class StepRecord(models.Model):
+    """The artefact of one of the five steps. Completing it locks it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    # Copied from the domain template when the case opens, so later catalogue edits never
+    # rewrite what a completed artefact was called or who had to complete it.
+    role = models.CharField(max_length=32, choices=Role.choices)
+    artefact_label = models.CharField(max_length=120)
+    prompts = models.JSONField(default=list, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    self_validation = models.BooleanField(
+        default=False,
+        help_text="Step 3 done by the step 1 author under the small-service setting.",
+    )
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="step_record_unique"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=5), name="step_record_number_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | Q(completed_by__isnull=False),
+                name="step_record_completed_has_actor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} – step {self.number} ({self.artefact_label})"
+
+    @property
+    def is_completed(self):
+        return self.completed_at is not None
+
+
+class InfluenceLevel(models.TextChoices):
+    CONTAINED = "contained", "Contained"
+    EMERGING = "emerging", "Emerging"
+    SIGNIFICANT = "significant", "Significant"
+    SERVICE_WIDE = "service_wide", "Service-wide"
+
+
+class JudgementQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(superseded_at__isnull=True)
+
+
+class ProportionalityJudgement(models.Model):
+    """The Registered Manager's step-5 judgement, with the evidence it rested on.
+
+    Never overwritten: a new judgement supersedes the old, both kept.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="judgements")
+    level = models.CharField(max_length=16, choices=InfluenceLevel.choices)
+    key_questions = models.ManyToManyField("domains.KeyQuestion", blank=True, related_name="+")
+    not_yet = models.TextField(
+        "where it should not yet influence the rating picture",
+    )
+    rationale = models.TextField()
+    escalate = models.BooleanField(default=False)
+    supportable_level = models.CharField(max_length=16, choices=InfluenceLevel.choices, blank=True)
+    overclaim_justification = models.TextField(blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+    evidence_fingerprint = models.JSONField(default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = JudgementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=InfluenceLevel.values), name="judgement_level_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_judgement_per_case",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case}: {self.get_level_display()}"
+
+    @property
+    def exceeds_evidence(self):
+        from .readiness import LEVELS
+
+        if not self.supportable_level:
+            return False
+        return LEVELS.index(self.level) > LEVELS.index(self.supportable_level)

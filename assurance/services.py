@@ -1,4 +1,4 @@
-"""State-changing writes for organisations and roles."""
+"""State-changing writes: organisations and roles, improvement cases and their steps."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,7 +13,18 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from . import roles as r
-from .models import Location, Membership, Provider, Team
+from . import workflow as wf
+from .models import (
+    CaseStatus,
+    ImprovementCase,
+    Indicator,
+    Location,
+    Membership,
+    Provider,
+    Reading,
+    StepRecord,
+    Team,
+)
 
 User = get_user_model()
 
@@ -114,3 +125,333 @@ def send_welcome_email(*, user, membership: Membership) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+# --- Improvement cases -------------------------------------------------------------------
+
+
+class StaleEdit(Exception):  # noqa: N818 - reads better at call sites
+    """Someone else saved this record after the form was opened."""
+
+    def __init__(self, current, message):
+        super().__init__(message)
+        self.current = current
+
+
+def _stale_message(obj, what):
+    who = getattr(obj, "updated_by", None) or getattr(obj, "completed_by", None)
+    when = getattr(obj, "updated_at", None)
+    by = f" by {who.get_full_name() or who.get_username()}" if who else ""
+    at = f" at {timezone.localtime(when):%H:%M on %d %b %Y}" if when else ""
+    return (
+        f"{what} was changed{by}{at} after you opened it. Your changes were not saved: "
+        "the current version is shown below. Copy anything you need, then try again."
+    )
+
+
+def case_state(case: ImprovementCase, steps=None) -> wf.CaseState:
+    steps = steps if steps is not None else list(case.steps.all())
+    return wf.CaseState(
+        status=case.status,
+        steps=tuple(
+            wf.StepState(
+                number=s.number,
+                role=s.role,
+                label=s.artefact_label,
+                completed=s.completed_at is not None,
+                completed_by_id=s.completed_by_id,
+            )
+            for s in sorted(steps, key=lambda s: s.number)
+        ),
+        allow_self_validation=case.location.provider.allow_self_validation,
+    )
+
+
+def case_open(
+    *,
+    actor,
+    actor_roles,
+    location: Location,
+    domain,
+    title: str,
+    baseline_issue: str,
+    improvement_began,
+    wider_areas: list[str],
+) -> ImprovementCase:
+    wf.can_open_case(actor_roles).require()
+    templates = list(domain.steps.order_by("number"))
+    if [t.number for t in templates] != list(range(1, wf.STEP_COUNT + 1)):
+        raise wf.WorkflowError(
+            f"The {domain} template does not have all five steps yet. Ask an administrator "
+            "to complete it in the catalogue."
+        )
+    with transaction.atomic():
+        case = ImprovementCase.objects.create(
+            location=location,
+            domain=domain,
+            title=title,
+            baseline_issue=baseline_issue,
+            improvement_began=improvement_began,
+            wider_areas=_clean_areas(wider_areas),
+            opened_by=actor,
+        )
+        StepRecord.objects.bulk_create(
+            StepRecord(
+                case=case,
+                number=t.number,
+                role=t.role,
+                artefact_label=t.artefact_label,
+                prompts=t.prompts,
+            )
+            for t in templates
+        )
+    return case
+
+
+def _clean_areas(areas) -> list[str]:
+    seen, result = set(), []
+    for area in areas:
+        area = " ".join(str(area).split())[:160]
+        if area and area.lower() not in seen:
+            seen.add(area.lower())
+            result.append(area)
+    return result
+
+
+def _lock_case(case) -> ImprovementCase:
+    return (
+        ImprovementCase.objects.select_for_update()
+        .select_related("location__provider", "domain")
+        .get(pk=case.pk)
+    )
+
+
+def case_update(*, actor, actor_roles, case, version: int, **fields) -> ImprovementCase:
+    """Edit the case's own fields (title, baseline, start date, wider areas)."""
+    if not (wf.CASE_OPENER_ROLES & set(actor_roles)):
+        raise wf.WorkflowError(
+            "Only a Quality Lead, Operations Manager or Registered Manager can edit the case."
+        )
+    with transaction.atomic():
+        locked = _lock_case(case)
+        if locked.status not in wf.ACTIVE_STATUSES:
+            raise wf.WorkflowError(f"This case is {locked.get_status_display().lower()}.")
+        if locked.version != version:
+            raise StaleEdit(locked, _stale_message(locked, "This case"))
+        if "wider_areas" in fields:
+            fields["wider_areas"] = _clean_areas(fields["wider_areas"])
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.save()
+    return locked
+
+
+def case_set_status(*, actor, actor_roles, case, new_status: str, reason: str) -> ImprovementCase:
+    with transaction.atomic():
+        locked = _lock_case(case)
+        wf.can_close(
+            locked.status, actor_roles=actor_roles, new_status=new_status, reason=reason
+        ).require()
+        locked.status = new_status
+        locked.status_reason = reason.strip()
+        locked.version += 1
+        locked._change_reason = f"{CaseStatus(new_status).label}: {reason.strip()}"
+        locked.save()
+    return locked
+
+
+def _step_for_update(case, number) -> StepRecord:
+    return StepRecord.objects.select_for_update().get(case=case, number=number)
+
+
+def step_save(
+    *, actor, actor_roles, case, number: int, data: dict, version: int, complete: bool = False
+) -> StepRecord:
+    """Save a step's artefact as a draft, or save and complete it (which locks it)."""
+    with transaction.atomic():
+        locked_case = _lock_case(case)
+        step = _step_for_update(locked_case, number)
+        state = case_state(locked_case, list(locked_case.steps.all()))
+        if complete:
+            decision = wf.can_complete_step(
+                state, number, actor_id=actor.pk, actor_roles=actor_roles
+            ).require()
+        else:
+            decision = wf.can_edit_step(state, number, actor_roles=actor_roles).require()
+        if step.version != version:
+            raise StaleEdit(step, _stale_message(step, f"Step {number} ({step.artefact_label})"))
+        now = timezone.now()
+        step.data = data
+        step.updated_by = actor
+        step.updated_at = now
+        step.version += 1
+        if complete:
+            step.completed_by = actor
+            step.completed_at = now
+            step.self_validation = decision.self_validation
+            step._change_reason = decision.reason or "Completed"
+        step.save()
+        if complete:
+            _advance_case(locked_case)
+    return step
+
+
+def _advance_case(case) -> None:
+    state = case_state(case, list(case.steps.all()))
+    new_status = wf.status_after_steps(state)
+    case.current_step = state.current_step
+    if new_status != case.status:
+        wf.check_transition(case.status, new_status).require()
+        case._change_reason = wf.TRANSITIONS[(case.status, new_status)]
+        case.status = new_status
+    case.version += 1
+    case.save()
+
+
+def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRecord:
+    with transaction.atomic():
+        locked_case = _lock_case(case)
+        step = _step_for_update(locked_case, number)
+        state = case_state(locked_case, list(locked_case.steps.all()))
+        wf.can_reopen_step(state, number, actor_roles=actor_roles, reason=reason).require()
+        step.completed_at = None
+        step.completed_by = None
+        step.self_validation = False
+        step.updated_by = actor
+        step.updated_at = timezone.now()
+        step.version += 1
+        step._change_reason = f"Reopened: {reason.strip()}"
+        step.save()
+        _advance_case(locked_case)
+    return step
+
+
+def indicator_add(*, actor, actor_roles, case, **fields) -> Indicator:
+    if not (wf.INDICATOR_ROLES & set(actor_roles)):
+        raise wf.WorkflowError(
+            "Only a Quality Lead, Operations Manager or Registered Manager can add indicators."
+        )
+    _require_active(case)
+    return Indicator.objects.create(case=case, created_by=actor, **fields)
+
+
+def reading_add(*, actor, actor_roles, indicator, taken_on, value, team=None, note="") -> Reading:
+    from .roles import can_write
+
+    if not can_write(actor_roles):
+        raise wf.WorkflowError("Viewers cannot record readings.")
+    _require_active(indicator.case)
+    if team is not None and team.location_id != indicator.case.location_id:
+        raise wf.WorkflowError("That team is not at this case's location.")
+    return Reading.objects.create(
+        indicator=indicator,
+        taken_on=taken_on,
+        value=value,
+        team=team,
+        note=note,
+        recorded_by=actor,
+    )
+
+
+def _require_active(case):
+    if case.status not in wf.ACTIVE_STATUSES:
+        raise wf.WorkflowError(
+            f"This case is {case.get_status_display().lower()}: nothing can be added."
+        )
+
+
+MIN_OVERCLAIM_JUSTIFICATION = 120  # characters: "at least a few sentences"
+
+
+def judgement_record(
+    *,
+    actor,
+    actor_roles,
+    case,
+    version: int,
+    level: str,
+    key_questions,
+    not_yet: str,
+    rationale: str,
+    escalate: bool,
+    overclaim_justification: str = "",
+    summary: str = "",
+    today=None,
+):
+    """Step 5: complete the assurance summary with a proportionality judgement.
+
+    The judgement stores the readiness figures, thresholds and an evidence fingerprint it
+    rested on. A level above what the evidence supports needs a written justification.
+    """
+    from . import readiness
+    from .figures import case_readiness, evidence_fingerprint
+    from .models import ProportionalityJudgement
+
+    ready = case_readiness(case, today=today)
+    supportable = ready.assessment.level
+    justification = (overclaim_justification or "").strip()
+    if readiness.exceeds(level, supportable):
+        if len(justification) < MIN_OVERCLAIM_JUSTIFICATION:
+            raise ValidationError(
+                {
+                    "overclaim_justification": (
+                        f"The evidence supports “{readiness.LEVEL_LABELS[supportable]}”. To "
+                        f"record “{readiness.LEVEL_LABELS[level]}” explain, in a few sentences "
+                        f"(at least {MIN_OVERCLAIM_JUSTIFICATION} characters), why the "
+                        "judgement goes beyond the evidence. The case will be flagged."
+                    )
+                }
+            )
+    else:
+        justification = ""
+    with transaction.atomic():
+        step_save(
+            actor=actor,
+            actor_roles=actor_roles,
+            case=case,
+            number=5,
+            version=version,
+            complete=True,
+            data={"summary": summary},
+        )
+        now = timezone.now()
+        ProportionalityJudgement.objects.filter(case=case, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        judgement = ProportionalityJudgement.objects.create(
+            case=case,
+            level=level,
+            not_yet=not_yet,
+            rationale=rationale,
+            escalate=escalate,
+            supportable_level=supportable,
+            overclaim_justification=justification,
+            figures=readiness.figures_to_dict(ready.figures),
+            thresholds={
+                **ready.thresholds.to_dict(),
+                "assessment": readiness.assessment_to_dict(ready.assessment),
+            },
+            evidence_fingerprint=evidence_fingerprint(ready.evidence, ready.indicators),
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        judgement.key_questions.set(key_questions)
+    return judgement
+
+
+def judgement_confirm(*, actor, actor_roles, judgement):
+    """The Registered Manager has looked at the changed evidence and the judgement stands."""
+    from .figures import evidence_fingerprint, load_case_data
+
+    if r.Role.REGISTERED_MANAGER not in set(actor_roles):
+        raise wf.WorkflowError("Only a Registered Manager can confirm a judgement.")
+    if judgement.superseded_at is not None:
+        raise wf.WorkflowError("This judgement has been superseded by a newer one.")
+    evidence, indicators = load_case_data(judgement.case)
+    judgement.evidence_fingerprint = evidence_fingerprint(evidence, indicators)
+    judgement.confirmed_at = timezone.now()
+    judgement.confirmed_by = actor
+    judgement._change_reason = "Confirmed after evidence changed"
+    judgement.save()
+    return judgement

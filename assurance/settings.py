@@ -167,6 +167,11 @@ EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Readiness thresholds (the judgement aid). JSON merged over the defaults in
+# assurance/readiness.py, e.g. {"window_days": 120, "significant": {"spread": 0.6}};
+# a provider can override them again in the admin.
+READINESS_THRESHOLDS = env.json("READINESS_THRESHOLDS", default={})
+
 # Celery: Redis when REDIS_URL / CELERY_BROKER_URL is set, otherwise kombu's filesystem
 # transport in DATA_DIR, which needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")

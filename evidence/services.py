@@ -1,0 +1,194 @@
+"""State-changing writes for evidence: items and files, influence links, practice checks and
+embedding actions. Each checks the workflow rules first and changes nothing when refused."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assurance import workflow as wf
+from assurance.roles import Role, can_write
+from assurance.services import _require_active, case_state
+
+from .models import (
+    Consistency,
+    EmbeddingAction,
+    EvidenceFile,
+    EvidenceItem,
+    InfluenceLink,
+    LinkStatus,
+    PracticeCheck,
+    Source,
+    Stance,
+)
+from .uploads import check_upload
+
+
+def _require_team_at_location(team, case):
+    if team is not None and team.location_id != case.location_id:
+        raise wf.WorkflowError("That team is not at this case's location.")
+
+
+def evidence_add(
+    *,
+    actor,
+    actor_roles,
+    case,
+    step_number: int,
+    source: str,
+    category,
+    occurred_on,
+    team=None,
+    stance: str = Stance.SUPPORTS,
+    summary: str,
+    files=(),
+) -> EvidenceItem:
+    """Record an evidence item with its files. Files are checked before anything is stored."""
+    if not can_write(actor_roles):
+        raise wf.WorkflowError("Viewers can read evidence but not add it.")
+    _require_active(case)
+    _require_team_at_location(team, case)
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The date it describes cannot be in the future."})
+    checked = []
+    errors = []
+    for upload in files:
+        try:
+            checked.append(check_upload(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"files": errors})
+    written = []
+    try:
+        with transaction.atomic():
+            item = EvidenceItem.objects.create(
+                case=case,
+                step_number=step_number,
+                source=source,
+                category=category,
+                occurred_on=occurred_on,
+                team=team,
+                stance=stance,
+                summary=summary,
+                created_by=actor,
+            )
+            for f in checked:
+                stored = EvidenceFile(
+                    item=item,
+                    original_name=f.original_name,
+                    content_type=f.content_type,
+                    size=f.size,
+                    sha256=f.sha256,
+                    uploaded_by=actor,
+                )
+                stored.file.save(f.original_name, f.upload, save=False)
+                written.append(stored.file)
+                stored.save()
+    except BaseException:
+        # Nothing is kept when the item is not: remove files already written to disk.
+        for fieldfile in written:
+            fieldfile.storage.delete(fieldfile.name)
+        raise
+    return item
+
+
+def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) -> EvidenceItem:
+    if not (item.created_by_id == actor.pk or Role.REGISTERED_MANAGER in set(actor_roles)):
+        raise wf.WorkflowError(
+            "Only the person who added this evidence or a Registered Manager can withdraw it."
+        )
+    if len((reason or "").strip()) < wf.MIN_REASON_LENGTH:
+        raise ValidationError({"reason": "Say why this evidence is withdrawn (a short sentence)."})
+    with transaction.atomic():
+        locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        if locked.withdrawn_at is None:
+            locked.withdrawn_at = timezone.now()
+            locked.withdrawn_by = actor
+            locked.withdrawn_reason = reason.strip()
+            locked._change_reason = f"Withdrawn: {reason.strip()}"
+            locked.save()
+    return locked
+
+
+def _require_step_editable(*, case, number, actor_roles):
+    wf.can_edit_step(case_state(case), number, actor_roles=actor_roles).require()
+
+
+def link_save(
+    *, actor, actor_roles, case, area: str, status: str, note: str = "", evidence=()
+) -> InfluenceLink:
+    """Step 2: record one wider area as evidenced (with items) or assumed."""
+    _require_step_editable(case=case, number=2, actor_roles=actor_roles)
+    evidence = list(evidence)
+    if status == LinkStatus.EVIDENCED and not evidence:
+        raise ValidationError(
+            {
+                "evidence": "An evidenced link needs at least one evidence item. "
+                "Otherwise mark it as assumed."
+            }
+        )
+    if any(item.case_id != case.pk or item.is_withdrawn for item in evidence):
+        raise ValidationError({"evidence": "Choose current evidence items from this case."})
+    area = " ".join(area.split())
+    try:
+        with transaction.atomic():
+            link, _ = InfluenceLink.objects.update_or_create(
+                case=case,
+                area=area,
+                defaults={"status": status, "note": note, "created_by": actor},
+            )
+            link.evidence.set(evidence if status == LinkStatus.EVIDENCED else [])
+    except IntegrityError as exc:
+        raise ValidationError({"area": "This area already has a link."}) from exc
+    return link
+
+
+def practice_check_add(
+    *, actor, actor_roles, case, team, shift, sampled, outcome, occurred_on, category
+) -> PracticeCheck:
+    """Step 3: a check of practice, recorded as a staff-practice evidence item too.
+
+    Only a consistent check supports the claim; partly or not consistent practice counts
+    against it, so mixed practice can never read as corroboration.
+    """
+    _require_step_editable(case=case, number=3, actor_roles=actor_roles)
+    _require_team_at_location(team, case)
+    with transaction.atomic():
+        item = evidence_add(
+            actor=actor,
+            actor_roles=actor_roles,
+            case=case,
+            step_number=3,
+            source=Source.STAFF_PRACTICE,
+            category=category,
+            occurred_on=occurred_on,
+            team=team,
+            stance=Stance.SUPPORTS if outcome == Consistency.CONSISTENT else Stance.CONTRADICTS,
+            summary=f"{Consistency(outcome).label} practice ({team}, {shift} shift): {sampled}",
+        )
+        return PracticeCheck.objects.create(
+            case=case,
+            team=team,
+            shift=shift,
+            sampled=sampled,
+            outcome=outcome,
+            evidence_item=item,
+            created_by=actor,
+        )
+
+
+def embedding_action_add(
+    *, actor, actor_roles, case, kind, description, team, action_date, completed
+) -> EmbeddingAction:
+    """Step 4: an action taken locally to embed the stronger standard."""
+    _require_step_editable(case=case, number=4, actor_roles=actor_roles)
+    _require_team_at_location(team, case)
+    return EmbeddingAction.objects.create(
+        case=case,
+        kind=kind,
+        description=description,
+        team=team,
+        action_date=action_date,
+        completed=completed,
+        created_by=actor,
+    )
