@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .history import get_history_user
 from .roles import PROVIDER_WIDE_ROLES, Role
 
 cqc_location_id_validator = RegexValidator(
@@ -42,7 +43,7 @@ class Provider(models.Model):
         '{"significant": {"spread": 0.6}}. Empty uses the defaults from settings.',
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["name"]
@@ -72,7 +73,7 @@ class Location(models.Model):
     address = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = LocationQuerySet.as_manager()
 
@@ -108,7 +109,7 @@ class Team(models.Model):
     kind = models.CharField(max_length=16, choices=TeamKind.choices, default=TeamKind.TEAM)
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = TeamQuerySet.as_manager()
 
@@ -166,7 +167,7 @@ class Membership(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -252,7 +253,7 @@ class ImprovementCase(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = ImprovementCaseQuerySet.as_manager()
 
@@ -294,7 +295,7 @@ class Indicator(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -326,7 +327,7 @@ class Reading(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["taken_on", "id"]
@@ -360,7 +361,7 @@ class StepRecord(models.Model):
         help_text="Step 3 done by the step 1 author under the small-service setting.",
     )
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["case", "number"]
@@ -424,7 +425,7 @@ class ProportionalityJudgement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = JudgementQuerySet.as_manager()
 

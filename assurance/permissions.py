@@ -97,3 +97,64 @@ def get_membership_for_user(user, membership_uuid, *, manage=False) -> Membershi
         if not r.can_manage_members(held) or membership.role not in r.grantable_roles(held):
             raise PermissionDenied("Your role does not allow you to change this membership.")
     return membership
+
+
+def visible_cases(user):
+    from .models import ImprovementCase
+
+    return ImprovementCase.objects.filter(location__in=visible_locations(user))
+
+
+def get_case_for_user(user, case_uuid, *, roles=None, queryset=None):
+    """The case if the user holds any role at its location (404 otherwise); with `roles`,
+    403 unless they hold one of them there."""
+    from .models import ImprovementCase
+
+    queryset = queryset if queryset is not None else ImprovementCase.objects.all()
+    case = get_object_or_404(
+        queryset.filter(location__in=visible_locations(user)).select_related(
+            "location__provider", "domain", "opened_by"
+        ),
+        uuid=case_uuid,
+    )
+    case.location.user_roles = roles_at_location(user, case.location)
+    case.user_roles = case.location.user_roles
+    _require(case.user_roles, roles)
+    return case
+
+
+def get_indicator_for_user(user, indicator_uuid):
+    from .models import Indicator
+
+    indicator = get_object_or_404(
+        Indicator.objects.filter(case__location__in=visible_locations(user)).select_related(
+            "case__location__provider", "case__domain"
+        ),
+        uuid=indicator_uuid,
+    )
+    indicator.case.user_roles = roles_at_location(user, indicator.case.location)
+    indicator.case.location.user_roles = indicator.case.user_roles
+    return indicator
+
+
+def get_evidence_item_for_user(user, item_uuid):
+    from evidence.models import EvidenceItem
+
+    item = get_object_or_404(
+        EvidenceItem.objects.filter(case__location__in=visible_locations(user)).select_related(
+            "case__location__provider", "case__domain"
+        ),
+        uuid=item_uuid,
+    )
+    item.case.user_roles = roles_at_location(user, item.case.location)
+    item.case.location.user_roles = item.case.user_roles
+    return item
+
+
+def get_evidence_file_for_user(user, file_uuid):
+    from evidence.models import EvidenceFile
+
+    return get_object_or_404(
+        EvidenceFile.objects.filter(item__case__location__in=visible_locations(user)),
+        uuid=file_uuid,
+    )

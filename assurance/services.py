@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from . import roles as r
 from . import workflow as wf
+from .history import records_actor
 from .models import (
     CaseStatus,
     ImprovementCase,
@@ -38,6 +39,7 @@ def _check_can_grant(*, held, role):
         )
 
 
+@records_actor
 def membership_grant(
     *,
     actor,
@@ -86,6 +88,7 @@ def membership_grant(
     return membership
 
 
+@records_actor
 def membership_end(*, actor, membership: Membership) -> Membership:
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -167,6 +170,7 @@ def case_state(case: ImprovementCase, steps=None) -> wf.CaseState:
     )
 
 
+@records_actor
 def case_open(
     *,
     actor,
@@ -226,6 +230,7 @@ def _lock_case(case) -> ImprovementCase:
     )
 
 
+@records_actor
 def case_update(*, actor, actor_roles, case, version: int, **fields) -> ImprovementCase:
     """Edit the case's own fields (title, baseline, start date, wider areas)."""
     if not (wf.CASE_OPENER_ROLES & set(actor_roles)):
@@ -247,6 +252,7 @@ def case_update(*, actor, actor_roles, case, version: int, **fields) -> Improvem
     return locked
 
 
+@records_actor
 def case_set_status(*, actor, actor_roles, case, new_status: str, reason: str) -> ImprovementCase:
     with transaction.atomic():
         locked = _lock_case(case)
@@ -265,6 +271,7 @@ def _step_for_update(case, number) -> StepRecord:
     return StepRecord.objects.select_for_update().get(case=case, number=number)
 
 
+@records_actor
 def step_save(
     *, actor, actor_roles, case, number: int, data: dict, version: int, complete: bool = False
 ) -> StepRecord:
@@ -309,6 +316,7 @@ def _advance_case(case) -> None:
     case.save()
 
 
+@records_actor
 def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRecord:
     with transaction.atomic():
         locked_case = _lock_case(case)
@@ -327,6 +335,7 @@ def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRe
     return step
 
 
+@records_actor
 def indicator_add(*, actor, actor_roles, case, **fields) -> Indicator:
     if not (wf.INDICATOR_ROLES & set(actor_roles)):
         raise wf.WorkflowError(
@@ -336,6 +345,7 @@ def indicator_add(*, actor, actor_roles, case, **fields) -> Indicator:
     return Indicator.objects.create(case=case, created_by=actor, **fields)
 
 
+@records_actor
 def reading_add(*, actor, actor_roles, indicator, taken_on, value, team=None, note="") -> Reading:
     from .roles import can_write
 
@@ -364,6 +374,7 @@ def _require_active(case):
 MIN_OVERCLAIM_JUSTIFICATION = 120  # characters: "at least a few sentences"
 
 
+@records_actor
 def judgement_record(
     *,
     actor,
@@ -440,6 +451,7 @@ def judgement_record(
     return judgement
 
 
+@records_actor
 def judgement_confirm(*, actor, actor_roles, judgement):
     """The Registered Manager has looked at the changed evidence and the judgement stands."""
     from .figures import evidence_fingerprint, load_case_data

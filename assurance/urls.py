@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import case_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,4 +28,27 @@ urlpatterns = [
     path("teams/<uuid:team_uuid>/", views.team_detail, name="team_detail"),
     path("teams/<uuid:team_uuid>/archive/", views.team_archive, name="team_archive"),
     path("members/<uuid:membership_uuid>/end/", views.member_end, name="member_end"),
+    path("my-work/", case_views.my_work, name="my_work"),
+    path("providers/<slug:slug>/cases/", case_views.provider_cases, name="provider_cases"),
+    path("locations/<uuid:location_uuid>/cases/", case_views.location_cases, name="location_cases"),
+    path("locations/<uuid:location_uuid>/cases/new/", case_views.case_create, name="case_create"),
+    path("cases/<uuid:case_uuid>/", case_views.case_detail, name="case_detail"),
+    path("cases/<uuid:case_uuid>/edit/", case_views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_uuid>/status/", case_views.case_status, name="case_status"),
+    path("cases/<uuid:case_uuid>/steps/<int:number>/", case_views.step_form, name="step_form"),
+    path(
+        "cases/<uuid:case_uuid>/steps/<int:number>/reopen/",
+        case_views.step_reopen,
+        name="step_reopen",
+    ),
+    path("cases/<uuid:case_uuid>/indicators/add/", case_views.indicator_add, name="indicator_add"),
+    path(
+        "indicators/<uuid:indicator_uuid>/readings/add/", case_views.reading_add, name="reading_add"
+    ),
+    path(
+        "cases/<uuid:case_uuid>/judgement/confirm/",
+        case_views.judgement_confirm,
+        name="judgement_confirm",
+    ),
+    path("", include("evidence.urls")),
 ]

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import health, services
+from . import workflow as wf
 from . import roles as r
 from .forms import MemberAddForm, TeamForm
 from .models import Membership
@@ -97,6 +98,7 @@ def _location_context(location, **extra):
         "grantable": grantable,
         "member_form": MemberAddForm(grantable=grantable) if can_manage else None,
         "team_form": TeamForm() if can_manage else None,
+        "can_open_case": bool(wf.can_open_case(location.user_roles)),
     }
     context.update(extra)
     return context

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from assurance.history import get_history_user
+
 
 class Source(models.TextChoices):
     CARE_RECORDS = "care_records", "Care records"
@@ -58,7 +60,7 @@ class EvidenceItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawn_reason = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     objects = EvidenceItemQuerySet.as_manager()
 
@@ -107,7 +109,7 @@ class EvidenceFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -136,7 +138,7 @@ class InfluenceLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[evidence])
+    history = HistoricalRecords(m2m_fields=[evidence], get_user=get_history_user)
 
     class Meta:
         ordering = ["area"]
@@ -183,7 +185,7 @@ class PracticeCheck(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -218,7 +220,7 @@ class EmbeddingAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=get_history_user)
 
     class Meta:
         ordering = ["action_date", "id"]

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assurance import workflow as wf
+from assurance.history import records_actor
 from assurance.roles import Role, can_write
 from assurance.services import _require_active, case_state
 
@@ -28,6 +29,7 @@ def _require_team_at_location(team, case):
         raise wf.WorkflowError("That team is not at this case's location.")
 
 
+@records_actor
 def evidence_add(
     *,
     actor,
@@ -92,6 +94,7 @@ def evidence_add(
     return item
 
 
+@records_actor
 def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) -> EvidenceItem:
     if not (item.created_by_id == actor.pk or Role.REGISTERED_MANAGER in set(actor_roles)):
         raise wf.WorkflowError(
@@ -114,6 +117,7 @@ def _require_step_editable(*, case, number, actor_roles):
     wf.can_edit_step(case_state(case), number, actor_roles=actor_roles).require()
 
 
+@records_actor
 def link_save(
     *, actor, actor_roles, case, area: str, status: str, note: str = "", evidence=()
 ) -> InfluenceLink:
@@ -143,6 +147,7 @@ def link_save(
     return link
 
 
+@records_actor
 def practice_check_add(
     *, actor, actor_roles, case, team, shift, sampled, outcome, occurred_on, category
 ) -> PracticeCheck:
@@ -177,6 +182,7 @@ def practice_check_add(
         )
 
 
+@records_actor
 def embedding_action_add(
     *, actor, actor_roles, case, kind, description, team, action_date, completed
 ) -> EmbeddingAction:

@@ -1,0 +1,160 @@
+from django import forms
+from django.utils import timezone
+
+from domains.models import EvidenceCategory, Framework
+
+from .models import (
+    ActionKind,
+    Consistency,
+    EvidenceItem,
+    LinkStatus,
+    Shift,
+    Source,
+    Stance,
+)
+from .uploads import ALLOWED, ALLOWED_LABEL
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED)})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def _current_categories():
+    return EvidenceCategory.objects.filter(framework=Framework.objects.current())
+
+
+def _not_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError("The date it describes cannot be in the future.")
+    return value
+
+
+class EvidenceForm(forms.ModelForm):
+    files = MultipleFileField(
+        required=False,
+        help_text=f"Optional. {ALLOWED_LABEL}; several allowed.",
+    )
+
+    class Meta:
+        model = EvidenceItem
+        fields = ["source", "category", "occurred_on", "team", "stance", "summary"]
+        widgets = {
+            "occurred_on": DATE,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "stance": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("auto_id", "evidence_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _current_categories()
+        self.fields["team"].queryset = case.location.teams.active()
+        self.fields["team"].required = False
+        self.fields["stance"].initial = Stance.SUPPORTS
+        self.fields["files"].help_text += f" Up to {_max_mb()} MB each."
+
+    def clean_occurred_on(self):
+        return _not_future(self.cleaned_data["occurred_on"])
+
+
+def _max_mb():
+    from django.conf import settings
+
+    return settings.EVIDENCE_MAX_UPLOAD_MB
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this evidence withdrawn?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        min_length=10,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw_%s")
+        super().__init__(*args, **kwargs)
+
+
+class LinkForm(forms.Form):
+    area = forms.ChoiceField(label="Wider area")
+    status = forms.ChoiceField(
+        choices=LinkStatus.choices, widget=forms.RadioSelect, initial=LinkStatus.ASSUMED
+    )
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=EvidenceItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For an evidenced link, the items that show the effect.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, evidence_items=None, **kwargs):
+        kwargs.setdefault("auto_id", "link_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [(a, a) for a in case.wider_areas]
+        self.fields["evidence"].queryset = EvidenceItem.objects.filter(case=case).current()
+        if evidence_items is not None:
+            # Reuse rows the page already loaded: labels render without more queries.
+            self.fields["evidence"].choices = [
+                (item.pk, str(item)) for item in evidence_items if not item.is_withdrawn
+            ]
+
+
+class PracticeCheckForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=None)
+    shift = forms.ChoiceField(choices=Shift.choices)
+    occurred_on = forms.DateField(label="Date of the check", widget=DATE)
+    sampled = forms.CharField(
+        label="What was sampled or observed", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.ChoiceField(
+        label="Was practice consistent?", choices=Consistency.choices, widget=forms.RadioSelect
+    )
+    category = forms.ModelChoiceField(label="CQC evidence category", queryset=None)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("auto_id", "check_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = case.location.teams.active()
+        self.fields["category"].queryset = _current_categories()
+        self.fields["category"].initial = (
+            self.fields["category"]
+            .queryset.filter(name="Observation")
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    def clean_occurred_on(self):
+        return _not_future(self.cleaned_data["occurred_on"])
+
+
+class EmbeddingActionForm(forms.Form):
+    kind = forms.ChoiceField(label="Action", choices=ActionKind.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    team = forms.ModelChoiceField(queryset=None, required=False)
+    action_date = forms.DateField(label="Date", widget=DATE)
+    completed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("auto_id", "action_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = case.location.teams.active()
+
+
+__all__ = ["Source"]
