@@ -7,8 +7,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import health, services
-from . import workflow as wf
 from . import roles as r
+from . import workflow as wf
 from .forms import MemberAddForm, TeamForm
 from .models import Membership
 from .permissions import (

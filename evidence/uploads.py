@@ -60,7 +60,8 @@ def _looks_like_text(head: bytes) -> bool:
                 head.decode("cp1252")
             except UnicodeDecodeError:
                 return False
-    lowered = head.lstrip().lower()
+    # A UTF-8 byte-order mark does not stop a browser reading what follows as markup.
+    lowered = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     return not lowered.startswith(_MARKUP_STARTS)
 
 

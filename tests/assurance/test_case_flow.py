@@ -76,10 +76,13 @@ def test_it_takes_a_case_through_the_five_steps(
 
     # Step 2: registered manager, with one evidenced and one assumed link
     client.force_login(registered_manager)
-    assert client.post(
-        reverse("link_add", args=[case.uuid]),
-        {"area": case.wider_areas[0], "status": "evidenced", "evidence": [item.pk]},
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("link_add", args=[case.uuid]),
+            {"area": case.wider_areas[0], "status": "evidenced", "evidence": [item.pk]},
+        ).status_code
+        == 302
+    )
     client.post(
         reverse("link_add", args=[case.uuid]), {"area": case.wider_areas[1], "status": "assumed"}
     )

@@ -1,0 +1,53 @@
+"""Build cases through the real services, so rules and history apply in tests too."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from assurance import services
+from assurance.models import StepRecord
+from assurance.permissions import roles_at_location
+from domains.models import Domain, EvidenceCategory
+from evidence import services as evidence_services
+
+
+def open_case(*, location, actor, domain="governance", title="Governance grip", areas=None):
+    domain = Domain.objects.get(slug=domain)
+    return services.case_open(
+        actor=actor,
+        actor_roles=roles_at_location(actor, location),
+        location=location,
+        domain=domain,
+        title=title,
+        baseline_issue="Audit actions drifted without follow-up.",
+        improvement_began=date(2026, 3, 1),
+        wider_areas=areas or domain.default_wider_areas[:3],
+    )
+
+
+def complete_step(case, number, actor, **data):
+    step = StepRecord.objects.get(case=case, number=number)
+    return services.step_save(
+        actor=actor,
+        actor_roles=roles_at_location(actor, case.location),
+        case=case,
+        number=number,
+        data=data or {"summary": f"Step {number} done."},
+        version=step.version,
+        complete=True,
+    )
+
+
+def add_evidence(case, actor, *, source="audits", stance="supports", team=None, days_ago=5):
+    return evidence_services.evidence_add(
+        actor=actor,
+        actor_roles=roles_at_location(actor, case.location),
+        case=case,
+        step_number=case.current_step,
+        source=source,
+        category=EvidenceCategory.objects.get(name="Processes"),
+        occurred_on=timezone.localdate() - timedelta(days=days_ago),
+        team=team,
+        stance=stance,
+        summary=f"{source} evidence",
+    )
