@@ -72,6 +72,11 @@ class Location(models.Model):
     service_type = models.CharField(max_length=32, choices=ServiceType.choices)
     address = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    regulation_breach = models.BooleanField(
+        "a breach of regulations is current",
+        default=False,
+        help_text="Caps the indicative overall rating at Requires improvement.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(get_user=get_history_user)
 
@@ -452,3 +457,156 @@ class ProportionalityJudgement(models.Model):
         if not self.supportable_level:
             return False
         return LEVELS.index(self.level) > LEVELS.index(self.supportable_level)
+
+
+# --- Escalations -------------------------------------------------------------------------
+
+
+class EscalationTrigger(models.TextChoices):
+    JUDGEMENT = "judgement", "The judgement asked to escalate"
+    OVERCLAIM = "overclaim", "Judgement exceeds the evidence"
+    REPEATED_GAP = "repeated_gap", "Gap seen in two consecutive monthly reviews"
+    MANUAL = "manual", "Raised by hand"
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ESCALATION_ACTIVE = (EscalationStatus.OPEN, EscalationStatus.IN_PROGRESS)
+
+
+class EscalationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ESCALATION_ACTIVE)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.active().filter(due_on__lt=today)
+
+    def with_overdue_flag(self, today=None):
+        today = today or timezone.localdate()
+        return self.annotate(
+            is_overdue=models.Case(
+                models.When(Q(status__in=ESCALATION_ACTIVE, due_on__lt=today), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class Escalation(models.Model):
+    """Action taken because the evidence trail shows a problem: an escalation has a trigger,
+    an action from the domain template, an owner at the location and a due date."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="escalations")
+    trigger = models.CharField(max_length=16, choices=EscalationTrigger.choices)
+    action = models.CharField(max_length=160)
+    detail = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    cancel_reason = models.TextField(blank=True)
+    outcome = models.TextField("outcome note", blank=True)
+    # Automatic escalations carry a key so a retry or a re-run raises each one once only.
+    dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(get_user=get_history_user)
+
+    objects = EscalationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EscalationStatus.values), name="escalation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger__in=EscalationTrigger.values), name="escalation_trigger_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EscalationStatus.CANCELLED) | ~Q(cancel_reason=""),
+                name="escalation_cancel_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        return f"{self.action} ({self.case})"
+
+    @property
+    def is_active(self):
+        return self.status in ESCALATION_ACTIVE
+
+    @property
+    def overdue(self):
+        return self.is_active and self.due_on < timezone.localdate()
+
+
+# --- The rating picture ------------------------------------------------------------------
+
+
+class PublishedRating(models.Model):
+    """A location's published CQC rating for one key question, as entered, with its date.
+    Rows are appended; the newest per key question is current."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="published_ratings"
+    )
+    key_question = models.ForeignKey(
+        "domains.KeyQuestion", on_delete=models.PROTECT, related_name="+"
+    )
+    rating = models.CharField(max_length=40)
+    published_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location", "key_question__order", "-published_on", "-id"]
+
+    def __str__(self):
+        return f"{self.location}: {self.key_question} {self.rating} ({self.published_on})"
+
+
+class StatementScore(models.Model):
+    """The provider's own 1-4 score for one quality statement at a location. Appended;
+    the newest per statement is current."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="statement_scores"
+    )
+    quality_statement = models.ForeignKey(
+        "domains.QualityStatement", on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField()
+    assessed_on = models.DateField()
+    rationale = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location", "-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=4), name="score_1_to_4")
+        ]
+
+    def __str__(self):
+        return f"{self.location}: {self.quality_statement.code} = {self.score}"

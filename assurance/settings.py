@@ -172,6 +172,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # a provider can override them again in the admin.
 READINESS_THRESHOLDS = env.json("READINESS_THRESHOLDS", default={})
 
+# Days until an automatically raised escalation is due.
+ESCALATION_DUE_DAYS = env.int("ESCALATION_DUE_DAYS", default=14)
+
 # Celery: Redis when REDIS_URL / CELERY_BROKER_URL is set, otherwise kombu's filesystem
 # transport in DATA_DIR, which needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
