@@ -51,4 +51,5 @@ urlpatterns = [
         name="judgement_confirm",
     ),
     path("", include("evidence.urls")),
+    path("", include("assurance.review_urls")),
 ]

@@ -1,0 +1,3 @@
+"""URLs for reviews, reminders and notifications (the review cadence)."""
+
+urlpatterns: list = []
