@@ -37,6 +37,7 @@ from .figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from .forms import STEP_FORMS, CaseForm, CaseStatusForm, IndicatorForm, ReadingForm
 from .models import (
     CaseStatus,
+    Escalation,
     ImprovementCase,
     Indicator,
     Membership,
@@ -291,7 +292,11 @@ def _load(case):
         .select_related("recorded_by", "confirmed_by")
         .prefetch_related("key_questions")
     )
+    escalations = list(
+        Escalation.objects.filter(case=case).with_overdue_flag().select_related("owner")
+    )
     return {
+        "escalations": escalations,
         "steps": steps,
         "evidence": evidence,
         "indicators": indicators,
@@ -386,6 +391,9 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "steps": step_views,
         "indicators": data["indicators"],
         "links": data["links"],
+        "escalations": data["escalations"],
+        "can_escalate": case.status in wf.ACTIVE_STATUSES
+        and bool(services.ESCALATION_MANAGER_ROLES & set(roles)),
         "checks": data["checks"],
         "actions": data["actions"],
         "evidence": data["evidence"],

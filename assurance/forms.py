@@ -236,3 +236,106 @@ class JudgementForm(StepForm):
 
 
 STEP_FORMS = {1: Step1Form, 2: Step2Form, 3: Step3Form, 4: Step4Form, 5: JudgementForm}
+
+
+# --- Proportionality: escalations and the rating picture ----------------------------------
+
+
+class EscalationForm(forms.Form):
+    action = forms.ChoiceField(label="Action")
+    other_action = forms.CharField(
+        label="Or another action",
+        required=False,
+        max_length=160,
+        help_text="Used instead of the list when filled in.",
+    )
+    detail = forms.CharField(label="Why, and what should happen", widget=TEXT)
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="A member of this location."
+    )
+    due_on = forms.DateField(label="Due on", widget=DATE)
+
+    def __init__(self, *args, case, owners, **kwargs):
+        kwargs.setdefault("auto_id", "escalation_%s")
+        super().__init__(*args, **kwargs)
+        actions = case.domain.escalation_actions or ["Review with the Registered Manager"]
+        self.fields["action"].choices = [(a, a) for a in actions]
+        self.fields["owner"].queryset = owners
+
+    def clean(self):
+        data = super().clean()
+        if data.get("other_action", "").strip():
+            data["action"] = data["other_action"].strip()
+        return data
+
+
+class EscalationUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+    due_on = forms.DateField(label="Due on", widget=DATE, required=False)
+    status = forms.ChoiceField(choices=())
+    outcome = forms.CharField(label="Outcome note", widget=TEXT, required=False)
+    cancel_reason = forms.CharField(label="Reason for cancelling", widget=TEXT, required=False)
+
+    def __init__(self, *args, escalation, owners, manager, **kwargs):
+        from .models import EscalationStatus
+
+        kwargs.setdefault("auto_id", "update_%s")
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": escalation.version,
+                "owner": escalation.owner_id,
+                "due_on": escalation.due_on,
+                "status": escalation.status,
+                "outcome": escalation.outcome,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["status"].choices = EscalationStatus.choices
+        if not manager:
+            del self.fields["owner"]
+            del self.fields["due_on"]
+
+
+class PublishedRatingForm(forms.Form):
+    key_question = forms.ModelChoiceField(queryset=None)
+    rating = forms.ChoiceField(choices=())
+    published_on = forms.DateField(label="Published on", widget=DATE)
+
+    def __init__(self, *args, framework, **kwargs):
+        kwargs.setdefault("auto_id", "published_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["key_question"].queryset = framework.key_questions.all()
+        self.fields["rating"].choices = [(label, label) for label in framework.rating_labels]
+
+    def clean_published_on(self):
+        return _not_future(self.cleaned_data["published_on"])
+
+
+class StatementScoreForm(forms.Form):
+    quality_statement = forms.ModelChoiceField(queryset=None, label="Quality statement")
+    score = forms.TypedChoiceField(
+        coerce=int,
+        choices=[
+            (4, "4 – exceptional standard"),
+            (3, "3 – good standard"),
+            (2, "2 – some shortfalls"),
+            (1, "1 – significant shortfalls"),
+        ],
+    )
+    assessed_on = forms.DateField(label="Assessed on", widget=DATE)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, framework, **kwargs):
+        from domains.models import QualityStatement
+
+        kwargs.setdefault("auto_id", "score_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["quality_statement"].queryset = QualityStatement.objects.filter(
+            key_question__framework=framework
+        ).select_related("key_question")
+
+    def clean_assessed_on(self):
+        return _not_future(self.cleaned_data["assessed_on"])

@@ -158,3 +158,17 @@ def get_evidence_file_for_user(user, file_uuid):
         EvidenceFile.objects.filter(item__case__location__in=visible_locations(user)),
         uuid=file_uuid,
     )
+
+
+def get_escalation_for_user(user, escalation_uuid):
+    from .models import Escalation
+
+    escalation = get_object_or_404(
+        Escalation.objects.filter(case__location__in=visible_locations(user)).select_related(
+            "case__location__provider", "case__domain", "owner", "raised_by"
+        ),
+        uuid=escalation_uuid,
+    )
+    escalation.case.user_roles = roles_at_location(user, escalation.case.location)
+    escalation.case.location.user_roles = escalation.case.user_roles
+    return escalation

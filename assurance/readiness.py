@@ -550,7 +550,7 @@ def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
     if d == 0:
         message = "No active teams are recorded, so spread is 0%"
     else:
-        verb = "has" if n == 1 else "have"
+        verb = "has" if n == 1 or d == 1 else "have"
         message = (
             f"{n} of {_plural(d, 'team')} {verb} supporting frontline evidence "
             f"in the last {_days(window)}"

@@ -624,3 +624,57 @@ def escalation_update(
         locked.version += 1
         locked.save()
     return locked
+
+
+# --- The rating picture ------------------------------------------------------------------
+
+RATING_EDITOR_ROLES = frozenset({r.Role.REGISTERED_MANAGER, r.Role.SENIOR_LEADER})
+SCORE_EDITOR_ROLES = RATING_EDITOR_ROLES | {r.Role.QUALITY_LEAD}
+
+
+@records_actor
+def published_rating_add(*, actor, actor_roles, location, key_question, rating, published_on):
+    from .models import PublishedRating
+
+    if not RATING_EDITOR_ROLES & set(actor_roles):
+        raise wf.WorkflowError(
+            "Only a Registered Manager or Senior Leader can enter published ratings."
+        )
+    if rating not in key_question.framework.rating_labels:
+        raise ValidationError({"rating": "Choose one of the framework's rating labels."})
+    return PublishedRating.objects.create(
+        location=location,
+        key_question=key_question,
+        rating=rating,
+        published_on=published_on,
+        recorded_by=actor,
+    )
+
+
+@records_actor
+def statement_score_add(
+    *, actor, actor_roles, location, quality_statement, score, assessed_on, rationale
+):
+    from .models import StatementScore
+
+    if not SCORE_EDITOR_ROLES & set(actor_roles):
+        raise wf.WorkflowError(
+            "Only a Quality Lead, Registered Manager or Senior Leader can score statements."
+        )
+    return StatementScore.objects.create(
+        location=location,
+        quality_statement=quality_statement,
+        score=score,
+        assessed_on=assessed_on,
+        rationale=rationale,
+        recorded_by=actor,
+    )
+
+
+@records_actor
+def location_set_breach(*, actor, actor_roles, location, breach: bool):
+    if not RATING_EDITOR_ROLES & set(actor_roles):
+        raise wf.WorkflowError("Only a Registered Manager or Senior Leader can change this.")
+    location.regulation_breach = breach
+    location.save(update_fields=["regulation_breach"])
+    return location

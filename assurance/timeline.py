@@ -15,7 +15,14 @@ from evidence.models import (
     PracticeCheck,
 )
 
-from .models import ImprovementCase, Indicator, ProportionalityJudgement, Reading, StepRecord
+from .models import (
+    Escalation,
+    ImprovementCase,
+    Indicator,
+    ProportionalityJudgement,
+    Reading,
+    StepRecord,
+)
 
 # Fields that change on every save and say nothing to a reader.
 _QUIET = {"version", "updated_at", "updated_by", "id", "uuid"}
@@ -42,6 +49,7 @@ def _label(model):
         PracticeCheck: "Practice check",
         EmbeddingAction: "Embedding action",
         ProportionalityJudgement: "Judgement",
+        Escalation: "Escalation",
     }[model]
 
 
@@ -58,6 +66,8 @@ def _describe(model, row) -> str:
         return f"File “{row.original_name}” (SHA-256 {row.sha256[:12]}…)"
     if model is InfluenceLink:
         return f"Influence link “{row.area}” ({row.get_status_display()})"
+    if model is Escalation:
+        return f"Escalation “{row.action}” ({row.get_status_display()})"
     if model is ProportionalityJudgement:
         return f"Judgement: {row.get_level_display()}"
     return f"{_label(model)} “{row}”"
@@ -119,6 +129,7 @@ def build(case, *, indicator_ids=None, evidence_ids=None) -> list[Entry]:
         (PracticeCheck, {"case_id": case.id}),
         (EmbeddingAction, {"case_id": case.id}),
         (ProportionalityJudgement, {"case_id": case.id}),
+        (Escalation, {"case_id": case.id}),
     ]
     entries = []
     for model, lookup in sources:

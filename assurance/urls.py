@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import case_views, views
+from . import case_views, proportionality_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -49,6 +49,36 @@ urlpatterns = [
         "cases/<uuid:case_uuid>/judgement/confirm/",
         case_views.judgement_confirm,
         name="judgement_confirm",
+    ),
+    path(
+        "locations/<uuid:location_uuid>/escalations/",
+        proportionality_views.location_escalations,
+        name="location_escalations",
+    ),
+    path(
+        "providers/<slug:slug>/escalations/",
+        proportionality_views.provider_escalations,
+        name="provider_escalations",
+    ),
+    path(
+        "cases/<uuid:case_uuid>/escalations/new/",
+        proportionality_views.escalation_new,
+        name="escalation_new",
+    ),
+    path(
+        "escalations/<uuid:escalation_uuid>/",
+        proportionality_views.escalation_detail,
+        name="escalation_detail",
+    ),
+    path(
+        "locations/<uuid:location_uuid>/rating/",
+        proportionality_views.location_rating,
+        name="location_rating",
+    ),
+    path(
+        "locations/<uuid:location_uuid>/rating/update/",
+        proportionality_views.location_rating_update,
+        name="location_rating_update",
     ),
     path("", include("evidence.urls")),
     path("", include("assurance.review_urls")),

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # Pinned ceilings: a change that adds queries per page must say so here.
 MY_WORK_QUERIES = 5
 CASE_LIST_QUERIES = 9
-CASE_PAGE_QUERIES = 27
+CASE_PAGE_QUERIES = 29
 
 
 def _queries(client, url):
