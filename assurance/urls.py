@@ -81,5 +81,6 @@ urlpatterns = [
         name="location_rating_update",
     ),
     path("", include("evidence.urls")),
+    path("", include("reports.urls")),
     path("", include("assurance.review_urls")),
 ]

@@ -1,1 +1,114 @@
+import uuid
 
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ReportKind(models.TextChoices):
+    QUARTERLY = "quarterly", "Quarterly provider assurance report"
+    CASE = "case", "Case assurance summary"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def report_upload_to(instance, filename):
+    return f"reports/{instance.requested_at:%Y/%m}/{instance.uuid.hex}.pdf"
+
+
+class ReportRun(models.Model):
+    """One request for a report and, once rendered, its archived PDF. Immutable once done:
+    regenerating creates a new run; old runs stay listed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=ReportKind.choices)
+    provider = models.ForeignKey(
+        "assurance.Provider", on_delete=models.PROTECT, related_name="report_runs"
+    )
+    location = models.ForeignKey(
+        "assurance.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_runs",
+        help_text="A quarterly report limited to one location (a Registered Manager's).",
+    )
+    case = models.ForeignKey(
+        "assurance.ImprovementCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_runs",
+    )
+    quarter = models.CharField(max_length=7, blank=True, help_text='e.g. "2026-Q3"')
+    data_cutoff = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    stage = models.CharField(max_length=80, default="Waiting for a worker")
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=report_upload_to, max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ReportKind.values), name="report_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ReportKind.CASE) | Q(case__isnull=False),
+                name="case_report_has_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ReportKind.QUARTERLY) | ~Q(quarter=""),
+                name="quarterly_report_has_quarter",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RunStatus.DONE) | ~Q(sha256=""),
+                name="done_report_has_hash",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == ReportKind.CASE:
+            return f"Case assurance summary: {self.case}"
+        scope = self.location or self.provider
+        return f"Quarterly assurance report {self.quarter}: {scope}"
+
+    @property
+    def filename(self):
+        if self.kind == ReportKind.CASE:
+            return f"assurance-summary-{self.case.uuid.hex[:8]}-{self.requested_at:%Y%m%d}.pdf"
+        scope = self.location.name if self.location_id else self.provider.slug
+        safe = "".join(ch if ch.isalnum() else "-" for ch in scope.lower()).strip("-")
+        return f"quarterly-assurance-{safe}-{self.quarter}.pdf"
+
+
+class ReportDownload(models.Model):
+    run = models.ForeignKey(ReportRun, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self):
+        return f"{self.user} downloaded {self.run} at {self.downloaded_at:%Y-%m-%d %H:%M}"

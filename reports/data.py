@@ -1,0 +1,201 @@
+"""Gather everything a report shows in a fixed number of queries, whatever the number of
+cases, evidence items or readings. Returns plain context for the one template that renders
+both the HTML preview and the PDF."""
+
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from assurance import rating_picture, readiness
+from assurance.case_views import _artefact_rows, _corroboration_grid
+from assurance.figures import case_readiness, evidence_fingerprint, fingerprint_changes
+from assurance.models import (
+    CaseStatus,
+    Escalation,
+    ImprovementCase,
+    Indicator,
+    InfluenceLevel,
+    ProportionalityJudgement,
+    StepRecord,
+    Team,
+)
+from evidence.models import (
+    EmbeddingAction,
+    EvidenceItem,
+    InfluenceLink,
+    PracticeCheck,
+    Source,
+    Stance,
+)
+
+from .charts import bar_chart
+from .periods import Quarter
+
+
+def cutoff_for(quarter: Quarter, now=None) -> datetime:
+    """The end of the quarter (Europe/London), or now if the quarter has not ended."""
+    now = now or timezone.now()
+    end = timezone.make_aware(datetime.combine(quarter.end, time.max))
+    return min(now, end)
+
+
+def _cases_with_everything(cases):
+    return cases.select_related("location__provider", "domain", "opened_by").prefetch_related(
+        Prefetch("steps", queryset=StepRecord.objects.select_related("completed_by")),
+        Prefetch(
+            "evidence",
+            queryset=EvidenceItem.objects.select_related("team", "category", "created_by")
+            .prefetch_related("files")
+            .order_by("occurred_on", "id"),
+        ),
+        Prefetch("indicators", queryset=Indicator.objects.prefetch_related("readings")),
+        Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
+        Prefetch("practice_checks", queryset=PracticeCheck.objects.select_related("team")),
+        Prefetch("embedding_actions", queryset=EmbeddingAction.objects.select_related("team")),
+        Prefetch(
+            "judgements",
+            queryset=ProportionalityJudgement.objects.select_related(
+                "recorded_by"
+            ).prefetch_related("key_questions"),
+        ),
+        Prefetch(
+            "escalations",
+            queryset=Escalation.objects.with_overdue_flag().select_related("owner"),
+        ),
+    )
+
+
+def _case_view(case, teams, today):
+    evidence = list(case.evidence.all())
+    indicators = list(case.indicators.all())
+    links = list(case.links.all())
+    ready = case_readiness(
+        case, today=today, evidence=evidence, indicators=indicators, links=links, teams=teams
+    )
+    judgements = list(case.judgements.all())
+    judgement = next((j for j in judgements if j.superseded_at is None), None)
+    changes = []
+    if judgement:
+        changes = fingerprint_changes(
+            judgement.evidence_fingerprint, evidence_fingerprint(evidence, indicators)
+        )
+    # spread across teams: supporting frontline items per active team in the window
+    window_start = today - timedelta(days=ready.thresholds.window_days)
+    per_team = Counter(
+        item.team_id
+        for item in evidence
+        if item.team_id
+        and not item.is_withdrawn
+        and item.stance == Stance.SUPPORTS
+        and item.source in readiness.FRONTLINE_SOURCES
+        and window_start < item.occurred_on <= today
+    )
+    spread_chart = bar_chart(
+        [(team.name, per_team.get(team.id, 0)) for team in teams],
+        caption=f"Supporting frontline evidence per team, last {ready.thresholds.window_days} days",
+    )
+    source_chart = bar_chart(
+        [
+            (Source(c.source).label, c.supporting, c.contradicting)
+            for c in ready.figures.corroboration.counts
+        ],
+        caption="Evidence by source in the window: supporting (green) and contradicting (red)",
+    )
+    by_source = defaultdict(list)
+    for item in evidence:
+        by_source[item.source].append(item)
+    return {
+        "case": case,
+        "steps": [
+            (step, _artefact_rows(step, case))
+            for step in sorted(case.steps.all(), key=lambda s: s.number)
+        ],
+        "evidence": evidence,
+        "evidence_by_source": [(Source(s).label, by_source.get(s, [])) for s in Source],
+        "indicators": indicators,
+        "links": links,
+        "checks": list(case.practice_checks.all()),
+        "actions": list(case.embedding_actions.all()),
+        "ready": ready,
+        "judgement": judgement,
+        "earlier_judgements": [j for j in judgements if j.superseded_at is not None],
+        "evidence_changes": changes,
+        "escalations": list(case.escalations.all()),
+        "grid": _corroboration_grid(case, evidence, links),
+        "spread_chart": spread_chart,
+        "source_chart": source_chart,
+        "reviews": [],
+    }
+
+
+def case_summary_data(case, *, now=None) -> dict:
+    now = now or timezone.now()
+    case = _cases_with_everything(ImprovementCase.objects.filter(pk=case.pk)).get()
+    teams = list(Team.objects.active().filter(location_id=case.location_id))
+    view = _case_view(case, teams, timezone.localdate(now))
+    return {
+        "kind": "case",
+        "title": f"Assurance summary: {case.title}",
+        "provider": case.location.provider,
+        "location": case.location,
+        "generated_at": now,
+        "data_cutoff": now,
+        "c": view,
+    }
+
+
+def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, requested_by=None):
+    now = now or timezone.now()
+    cutoff = cutoff_for(quarter, now)
+    today = timezone.localdate(cutoff)
+    locations = list(provider.locations.filter(is_active=True).order_by("name"))
+    if location is not None:
+        locations = [loc for loc in locations if loc.pk == location.pk]
+    teams_by_location = defaultdict(list)
+    for team in Team.objects.active().filter(location__in=locations):
+        teams_by_location[team.location_id].append(team)
+    cases = list(
+        _cases_with_everything(
+            ImprovementCase.objects.filter(location__in=locations, opened_at__lte=cutoff)
+        ).order_by("location__name", "opened_at", "id")
+    )
+    case_views = [_case_view(c, teams_by_location[c.location_id], today) for c in cases]
+    pictures = [(loc, rating_picture.build(loc)) for loc in locations]
+
+    by_status = Counter(c.status for c in cases)
+    by_level = Counter(v["judgement"].level for v in case_views if v["judgement"])
+    exceeding = [v for v in case_views if v["judgement"] and v["judgement"].exceeds_evidence]
+    escalations = [e for v in case_views for e in v["escalations"]]
+    open_escalations = [e for e in escalations if e.is_active]
+    overdue_escalations = [e for e in open_escalations if e.due_on < today]
+    summary = {
+        "by_status": [(label, by_status.get(value, 0)) for value, label in CaseStatus.choices],
+        "by_level": [(label, by_level.get(value, 0)) for value, label in InfluenceLevel.choices],
+        "no_judgement": sum(1 for v in case_views if not v["judgement"]),
+        "exceeding": exceeding,
+        "open_escalations": len(open_escalations),
+        "overdue_escalations": len(overdue_escalations),
+        "reviews_completed": None,
+        "reviews_missed": None,
+        "reminders_sent": None,
+        "reminders_failed": None,
+    }
+    evidence_index = [(v["case"], item) for v in case_views for item in v["evidence"]]
+    scope = location.name if location else provider.name
+    return {
+        "kind": "quarterly",
+        "title": f"Quarterly assurance report: {scope}, {quarter.label}",
+        "provider": provider,
+        "scope_location": location,
+        "quarter": quarter,
+        "generated_at": now,
+        "generated_by": requested_by,
+        "data_cutoff": cutoff,
+        "locations": locations,
+        "pictures": pictures,
+        "cases": case_views,
+        "summary": summary,
+        "evidence_index": evidence_index,
+    }

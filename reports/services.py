@@ -1,0 +1,166 @@
+"""Report runs: request, render (claimed once), record downloads.
+
+Rendering happens outside any transaction or row lock: the run is claimed with a
+conditional UPDATE, the slow work (data, HTML, WeasyPrint, file write) runs unlocked, and the
+result is written with another conditional UPDATE.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from assurance.roles import Role
+
+from . import data, rendering
+from .models import ReportDownload, ReportKind, ReportRun, RunStatus
+from .periods import Quarter, parse_quarter
+
+log = logging.getLogger(__name__)
+
+QUARTERLY_ROLES = frozenset({Role.SENIOR_LEADER})
+LOCATION_QUARTERLY_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+# A run still "running" after this long was abandoned by a killed worker: it may be re-claimed.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
+    """Senior Leaders request provider reports; Registered Managers their own location's."""
+    if location is None and not QUARTERLY_ROLES & set(actor_roles):
+        raise PermissionDenied("Only a Senior Leader can request the provider's quarterly report.")
+    if location is not None and not LOCATION_QUARTERLY_ROLES & set(actor_roles):
+        raise PermissionDenied(
+            "Only the location's Registered Manager or a Senior Leader can request this report."
+        )
+    run = ReportRun.objects.create(
+        kind=ReportKind.QUARTERLY,
+        provider=provider,
+        location=location,
+        quarter=quarter.label,
+        data_cutoff=data.cutoff_for(quarter),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def report_request_case(*, actor, case):
+    run = ReportRun.objects.create(
+        kind=ReportKind.CASE,
+        provider=case.location.provider,
+        location=case.location,
+        case=case,
+        data_cutoff=timezone.now(),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def report_retry(*, actor, run):
+    updated = ReportRun.objects.filter(pk=run.pk, status=RunStatus.FAILED).update(
+        status=RunStatus.QUEUED, stage="Waiting for a worker", progress=0, error=""
+    )
+    if updated:
+        _queue(run)
+    return updated == 1
+
+
+def _queue(run):
+    from .tasks import render_report_task
+
+    transaction.on_commit(lambda: _send(render_report_task, run.pk))
+
+
+def _send(task, run_id):
+    try:
+        task.delay(run_id)
+    except Exception as exc:  # noqa: BLE001 - broker down: the page must still work
+        log.warning("Could not queue report run %s: %s", run_id, exc)
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            stage="Waiting: the task queue is not reachable. Retry when it is back."
+        )
+
+
+def _stage(run_id, stage, progress):
+    ReportRun.objects.filter(pk=run_id).update(stage=stage, progress=progress)
+
+
+def _claim(run_id) -> bool:
+    """Take the run for this worker. Only one claimant wins; a finished run is never redone."""
+    now = timezone.now()
+    claimable = Q(status=RunStatus.QUEUED) | Q(
+        status=RunStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+    return bool(
+        ReportRun.objects.filter(claimable, pk=run_id).update(
+            status=RunStatus.RUNNING,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            stage="Gathering data",
+            progress=10,
+        )
+    )
+
+
+def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str]:
+    """Render a run's PDF and return (pdf bytes, html). The task and the command share it;
+    the run need not be saved (the command renders without archiving)."""
+    if run.kind == ReportKind.CASE:
+        context = data.case_summary_data(run.case, now=run.data_cutoff)
+    else:
+        context = data.quarterly_data(
+            run.provider,
+            parse_quarter(run.quarter),
+            location=run.location,
+            now=run.requested_at,
+            requested_by=run.requested_by,
+        )
+    context["generated_by"] = run.requested_by
+    on_stage("Laying out the report", 40)
+    html = rendering.render_html(rendering.TEMPLATES[run.kind], context)
+    on_stage("Rendering the PDF", 60)
+    return rendering.render_pdf(html), html
+
+
+def report_render(run_id) -> bool:
+    """Render one run. Returns False when another worker has it or it is already done."""
+    if not _claim(run_id):
+        return False
+    run = ReportRun.objects.select_related(
+        "provider", "location", "case__location", "requested_by"
+    ).get(pk=run_id)
+    try:
+        pdf, _ = build_pdf(run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress))
+        _stage(run.pk, "Saving the file", 90)
+        stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
+        stored.file.save("report.pdf", ContentFile(pdf), save=False)
+    except Exception as exc:
+        log.exception("Report run %s failed", run_id)
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            stage="Failed",
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return False
+    finished = ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.DONE,
+        stage="Ready",
+        progress=100,
+        file=stored.file.name,
+        sha256=rendering.sha256(pdf),
+        size=len(pdf),
+        finished_at=timezone.now(),
+    )
+    if not finished:
+        stored.file.storage.delete(stored.file.name)
+    return bool(finished)
+
+
+def report_record_download(*, actor, run) -> ReportDownload:
+    return ReportDownload.objects.create(run=run, user=actor)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("providers/<slug:slug>/reports/", views.provider_reports, name="provider_reports"),
+    path(
+        "providers/<slug:slug>/reports/quarterly/",
+        views.request_quarterly,
+        name="request_quarterly",
+    ),
+    path(
+        "providers/<slug:slug>/reports/preview/",
+        views.quarterly_preview,
+        name="quarterly_preview",
+    ),
+    path("cases/<uuid:case_uuid>/summary/", views.case_summary_preview, name="case_summary"),
+    path(
+        "cases/<uuid:case_uuid>/summary/pdf/",
+        views.request_case_summary,
+        name="request_case_summary",
+    ),
+    path("reports/<uuid:run_uuid>/", views.report_run, name="report_run"),
+    path("reports/<uuid:run_uuid>/download/", views.report_download, name="report_download"),
+    path("reports/<uuid:run_uuid>/retry/", views.report_retry, name="report_retry"),
+]
