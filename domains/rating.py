@@ -16,6 +16,7 @@ from fractions import Fraction
 
 __all__ = [
     "KEY_QUESTIONS",
+    "KEY_QUESTION_NAMES",
     "LABELS",
     "OUTSTANDING",
     "GOOD",
@@ -279,8 +280,17 @@ def _check_ratings(ratings: Mapping[str, str | None]) -> dict[str, str | None]:
     return checked
 
 
+KEY_QUESTION_NAMES = {
+    "safe": "Safe",
+    "effective": "Effective",
+    "caring": "Caring",
+    "responsive": "Responsive",
+    "well_led": "Well-led",
+}
+
+
 def _names(keys: Sequence[str]) -> str:
-    return ", ".join(keys)
+    return ", ".join(KEY_QUESTION_NAMES.get(key, key) for key in keys)
 
 
 def overall_rating(ratings: Mapping[str, str | None], breach: bool = False) -> OverallResult:

@@ -10,6 +10,7 @@ from domains.rating import (
     GOOD,
     INADEQUATE,
     INDICATIVE_NOTE,
+    KEY_QUESTION_NAMES,
     KEY_QUESTIONS,
     LABELS,
     OUTSTANDING,
@@ -266,15 +267,15 @@ def test_it_needs_named_bands_for_limiters() -> None:
     [
         ((O, O, G, G, G), O, "At least two key questions Outstanding"),
         ((O, O, O, O, O), O, "At least two key questions Outstanding"),
-        ((G, G, O, G, O), O, "At least two key questions Outstanding (caring, well_led)"),
+        ((G, G, O, G, O), O, "At least two key questions Outstanding (Caring, Well-led)"),
         ((O, G, G, G, G), G, "Outstanding needs at least two"),
-        ((O, O, R, G, G), G, "one Requires improvement (caring)"),
+        ((O, O, R, G, G), G, "one Requires improvement (Caring)"),
         ((G, G, G, G, G), G, "No key question Inadequate and no Requires improvement"),
         ((R, G, G, G, G), G, "No key question Inadequate and one Requires improvement"),
-        ((R, R, G, G, G), R, "Two or more key questions Requires improvement (safe, effective)"),
+        ((R, R, G, G, G), R, "Two or more key questions Requires improvement (Safe, Effective)"),
         ((R, R, R, R, R), R, "Two or more key questions Requires improvement"),
         ((O, O, O, R, R), R, "Two or more key questions Requires improvement"),
-        ((I, I, G, G, G), I, "Two or more key questions Inadequate (safe, effective)"),
+        ((I, I, G, G, G), I, "Two or more key questions Inadequate (Safe, Effective)"),
         ((I, I, I, I, I), I, "Two or more key questions Inadequate"),
         ((I, I, R, R, O), I, "Two or more key questions Inadequate"),
     ],
@@ -297,7 +298,7 @@ def test_it_applies_each_aggregation_principle(
 def test_it_requires_judgement_for_exactly_one_inadequate(labels: tuple[str, ...]) -> None:
     result = overall_rating(kq(*labels))
     assert (result.label, result.judgement_required, result.breach_capped) == (None, True, False)
-    inadequate = KEY_QUESTIONS[labels.index(I)]
+    inadequate = KEY_QUESTION_NAMES[KEY_QUESTIONS[labels.index(I)]]
     assert any(
         f"Exactly one key question Inadequate ({inadequate})" in reason
         and "judgement required" in reason
@@ -343,10 +344,10 @@ def test_it_does_not_cap_without_a_breach() -> None:
 @pytest.mark.parametrize(
     ("labels", "named"),
     [
-        ((None, G, G, G, G), "safe"),
-        ((G, G, G, G, None), "well_led"),
-        ((O, None, I, None, G), "effective, responsive"),
-        ((None, None, None, None, None), "safe, effective, caring, responsive, well_led"),
+        ((None, G, G, G, G), "Safe"),
+        ((G, G, G, G, None), "Well-led"),
+        ((O, None, I, None, G), "Effective, Responsive"),
+        ((None, None, None, None, None), "Safe, Effective, Caring, Responsive, Well-led"),
     ],
 )
 def test_it_requires_judgement_while_a_key_question_is_unrated(
