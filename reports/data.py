@@ -182,7 +182,6 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         "reminders_sent": None,
         "reminders_failed": None,
     }
-    evidence_index = [(v["case"], item) for v in case_views for item in v["evidence"]]
     scope = location.name if location else provider.name
     return {
         "kind": "quarterly",
@@ -197,5 +196,4 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         "pictures": pictures,
         "cases": case_views,
         "summary": summary,
-        "evidence_index": evidence_index,
     }

@@ -203,6 +203,8 @@ def run():
     templated = time.perf_counter()
     pdf = rendering.render_pdf(html)
     done = time.perf_counter()
+    if os.environ.get("BENCH_HTML_OUT"):
+        Path(os.environ["BENCH_HTML_OUT"]).write_text(html, encoding="utf-8")
     # WeasyPrint alone on the same HTML, measured again separately
     w0 = time.perf_counter()
     rendering.render_pdf(html)
