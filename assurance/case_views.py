@@ -12,7 +12,6 @@ from django.db.models import F, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from domains.models import Domain
 from evidence.forms import (
@@ -458,17 +457,22 @@ def case_detail(request, case_uuid):
 
 
 def _respond(request, case, *, forms=None, stale=None, anchor=""):
-    """After a POST: htmx gets the case page body re-rendered in place; without JavaScript
-    a success redirects and a failure re-renders the page with the errors kept."""
+    """After a POST. With htmx the case body is re-rendered in place, with the saved change
+    or the errors, and scrolled to the section; without JavaScript a success redirects and a
+    failure re-renders the whole page with what the user typed kept."""
     failed = bool(forms) or stale is not None
-    if not failed:
+    if not failed and not request.htmx:
         url = reverse("case_detail", args=[case.uuid]) + (f"#{anchor}" if anchor else "")
-        if request.htmx:
-            return HttpResponseClientRedirect(url)
         return redirect(url)
+    if not failed:
+        # The service may have moved the case on (status, current step): read it again.
+        case = get_case_for_user(request.user, case.uuid)
     context = case_page_context(request, case, forms=forms, stale=stale)
     template = "assurance/_case_body.html" if request.htmx else "assurance/case_detail.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and anchor:
+        response["HX-Reswap"] = f"innerHTML show:#{anchor}:top"
+    return response
 
 
 # --- steps -------------------------------------------------------------------------------
