@@ -163,6 +163,7 @@ def seed(today=None) -> DemoResult:
     demo.governance_case(house)
     demo.record_quality_case(house)
     demo.workforce_case(homecare)
+    seed_reviews(result, today=today, users=users)
     return result
 
 
@@ -1248,3 +1249,142 @@ class _Demo:
             },
             complete=False,
         )
+
+
+# --- Reviews (the review cadence) ------------------------------------------------------------
+
+
+def seed_reviews(result, *, today, users):
+    """Monthly reviews of the three cases and the provider's quarterly review, with a little
+    history. Dated so that reminders go out as soon as a worker starts: the governance
+    case's review is at least 14 days overdue (its Registered Manager and, as the next level
+    up, the Senior Leader hear about it) and the record quality one is overdue. Added only
+    where a case or provider has no reviews yet, so a second seed changes nothing."""
+    from datetime import datetime, time
+
+    from . import reviews
+    from .models import Review, ReviewKind, ReviewOutcome, ReviewStatus
+    from .review_services import cadence
+
+    def back(cad, period, n=1):
+        for _ in range(n):
+            period = reviews.period_starting(cad, reviews.add_months(period.start, -cad.months))
+        return period
+
+    def done_at(day):
+        return timezone.make_aware(datetime.combine(day, time(15, 0)))
+
+    def add(*, kind, provider, period, case=None, **fields):
+        review = Review.objects.create(
+            kind=kind,
+            provider=provider,
+            location=case.location if case else None,
+            case=case,
+            period_start=period.start,
+            period_end=period.end,
+            period_label=period.label,
+            due_on=period.due_on,
+            **fields,
+        )
+        result.note(review, True)
+
+    def completed(username, period, outcome, notes):
+        return {
+            "status": ReviewStatus.COMPLETED,
+            "outcome": outcome,
+            "notes": notes,
+            "completed_by": users[username],
+            "completed_at": done_at(min(period.due_on, today)),
+        }
+
+    monthly = cadence(ReviewKind.MONTHLY)
+    current = reviews.current_period(monthly, today)
+    overdue = back(monthly, current)  # the latest period already past its due date
+    long_overdue = overdue
+    while long_overdue.due_on > reviews.next_level_cutoff(today):
+        long_overdue = back(monthly, long_overdue)
+
+    cases = {
+        c.title: c
+        for c in ImprovementCase.objects.filter(
+            title__in=[GOVERNANCE_TITLE, RECORD_QUALITY_TITLE, WORKFORCE_TITLE]
+        ).select_related("location__provider")
+    }
+    governance = cases.get(GOVERNANCE_TITLE)
+    if governance and not governance.reviews.exists():
+        provider = governance.location.provider
+        add(
+            kind=ReviewKind.MONTHLY,
+            provider=provider,
+            case=governance,
+            period=back(monthly, long_overdue, 2),
+            **completed(
+                "registered.manager",
+                back(monthly, long_overdue, 2),
+                ReviewOutcome.ON_TRACK,
+                "Action tracker and escalation sheets both moving the right way.",
+            ),
+        )
+        add(
+            kind=ReviewKind.MONTHLY,
+            provider=provider,
+            case=governance,
+            period=back(monthly, long_overdue),
+            **completed(
+                "registered.manager",
+                back(monthly, long_overdue),
+                ReviewOutcome.GAP_OBSERVED,
+                "Audit actions close on time, but the floor rechecks on Beech and nights lag "
+                "well behind. Watching this next month.",
+            ),
+        )
+        add(kind=ReviewKind.MONTHLY, provider=provider, case=governance, period=long_overdue)
+    record_quality = cases.get(RECORD_QUALITY_TITLE)
+    if record_quality and not record_quality.reviews.exists():
+        provider = record_quality.location.provider
+        add(
+            kind=ReviewKind.MONTHLY,
+            provider=provider,
+            case=record_quality,
+            period=back(monthly, overdue),
+            **completed(
+                "registered.manager",
+                back(monthly, overdue),
+                ReviewOutcome.ON_TRACK,
+                "Documentation audit above target; handovers improving on the day units.",
+            ),
+        )
+        add(kind=ReviewKind.MONTHLY, provider=provider, case=record_quality, period=overdue)
+    workforce = cases.get(WORKFORCE_TITLE)
+    if workforce and not workforce.reviews.exists():
+        provider = workforce.location.provider
+        add(
+            kind=ReviewKind.MONTHLY,
+            provider=provider,
+            case=workforce,
+            period=back(monthly, current),
+            **completed(
+                "homecare.manager",
+                back(monthly, current),
+                ReviewOutcome.ON_TRACK,
+                "Competency matrix nearly complete; weekend spot checks still to come.",
+            ),
+        )
+        add(kind=ReviewKind.MONTHLY, provider=provider, case=workforce, period=current)
+
+    oakfield = Provider.objects.filter(slug="oakfield-care").first()
+    if oakfield and not oakfield.reviews.filter(kind=ReviewKind.QUARTERLY).exists():
+        quarterly = cadence(ReviewKind.QUARTERLY)
+        this_quarter = reviews.current_period(quarterly, today)
+        add(
+            kind=ReviewKind.QUARTERLY,
+            provider=oakfield,
+            period=back(quarterly, this_quarter),
+            **completed(
+                "senior.leader",
+                back(quarterly, this_quarter),
+                ReviewOutcome.ON_TRACK,
+                "Governance work holding at Oakfield House; home care case just opened.",
+            ),
+        )
+        add(kind=ReviewKind.QUARTERLY, provider=oakfield, period=this_quarter)

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "assurance.context_processors.notifications",
             ],
         },
     },
@@ -185,13 +186,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Without this kombu writes its control exchange to ./control in the working dir.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # The transport needs its folders to exist before a worker or beat first connects.
+    for _folder in ("queue", "processed"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": 3,
         "socket_timeout": 5,
-        "visibility_timeout": 3600,
+        # An unacknowledged task (its worker died) is handed out again after this long.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # How often a worker looks for such tasks: every interval x throttle seconds.
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
@@ -201,7 +211,31 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+
+# Review cadence: monthly reviews per open case, quarterly per provider (see assurance/reviews.py).
+# A due day past the month's end means its last day (31 = always the month end).
+REVIEW_MONTHLY_EVERY_MONTHS = env.int("REVIEW_MONTHLY_EVERY_MONTHS", default=1)
+REVIEW_MONTHLY_DUE_DAY = env.int("REVIEW_MONTHLY_DUE_DAY", default=28)
+REVIEW_QUARTERLY_EVERY_MONTHS = env.int("REVIEW_QUARTERLY_EVERY_MONTHS", default=3)
+REVIEW_QUARTERLY_DUE_DAYS = env.int("REVIEW_QUARTERLY_DUE_DAYS", default=14)
+
+# Reminders: the sweep runs on beat every REMINDER_SWEEP_SECONDS (it is a few set-based
+# queries) and once when a worker starts. Failed emails are retried with exponential backoff.
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=60)
+REMINDER_SWEEP_ON_WORKER_START = env.bool("REMINDER_SWEEP_ON_WORKER_START", default=True)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=60)
+REMINDER_SENDING_LEASE_SECONDS = env.int("REMINDER_SENDING_LEASE_SECONDS", default=900)
+# Tests only: a pause before each digest, so a worker can be killed in the middle of a batch.
+REMINDER_TEST_DELAY_SECONDS = env.float("REMINDER_TEST_DELAY_SECONDS", default=0)
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "reminders-sweep": {
+        "task": "assurance.tasks.reminders_sweep",
+        "schedule": REMINDER_SWEEP_SECONDS,
+    },
+}
 
 LOGGING = {
     "version": 1,
