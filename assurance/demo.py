@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from .demo_picture import seed_picture
 from .models import (
     ImprovementCase,
     Location,
@@ -163,6 +164,7 @@ def seed(today=None) -> DemoResult:
     demo.governance_case(house)
     demo.record_quality_case(house)
     demo.workforce_case(homecare)
+    seed_picture(demo, house=house, homecare=homecare, today=today)
     seed_reviews(result, today=today, users=users)
     return result
 

@@ -5,7 +5,7 @@ both the HTML preview and the PDF."""
 from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from assurance import rating_picture, readiness
@@ -13,11 +13,15 @@ from assurance.case_views import _artefact_rows, _corroboration_grid
 from assurance.figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from assurance.models import (
     CaseStatus,
+    DeliveryStatus,
     Escalation,
     ImprovementCase,
     Indicator,
     InfluenceLevel,
     ProportionalityJudgement,
+    ReminderDelivery,
+    Review,
+    ReviewStatus,
     StepRecord,
     Team,
 )
@@ -63,6 +67,10 @@ def _cases_with_everything(cases):
         Prefetch(
             "escalations",
             queryset=Escalation.objects.with_overdue_flag().select_related("owner"),
+        ),
+        Prefetch(
+            "reviews",
+            queryset=Review.objects.select_related("completed_by").order_by("-due_on", "-id"),
         ),
     )
 
@@ -126,7 +134,51 @@ def _case_view(case, teams, today):
         "grid": _corroboration_grid(case, evidence, links),
         "spread_chart": spread_chart,
         "source_chart": source_chart,
-        "reviews": [],
+        "reviews": list(case.reviews.all()),
+    }
+
+
+def _review_figures(provider, location, quarter, cutoff) -> dict:
+    """Reviews completed and missed, reminders sent and failed, in the quarter: 2 queries."""
+    start = timezone.make_aware(datetime.combine(quarter.start, time.min))
+    cutoff_day = timezone.localdate(cutoff)
+    reviews = Review.objects.filter(provider=provider)
+    deliveries = ReminderDelivery.objects.filter(provider=provider)
+    if location is not None:
+        reviews = reviews.filter(location=location)
+        deliveries = deliveries.filter(location=location)
+    in_quarter = Q(due_on__gte=quarter.start, due_on__lte=cutoff_day)
+    review_counts = reviews.aggregate(
+        completed=Count(
+            "id",
+            filter=Q(
+                status=ReviewStatus.COMPLETED, completed_at__gte=start, completed_at__lte=cutoff
+            ),
+        ),
+        missed=Count(
+            "id",
+            filter=in_quarter
+            & (
+                Q(status=ReviewStatus.SKIPPED)
+                | Q(status=ReviewStatus.DUE, due_on__lt=cutoff_day)
+                | Q(status=ReviewStatus.COMPLETED, completed_at__date__gt=F("due_on"))
+            ),
+        ),
+    )
+    delivery_counts = deliveries.aggregate(
+        sent=Count(
+            "id", filter=Q(status=DeliveryStatus.SENT, sent_at__gte=start, sent_at__lte=cutoff)
+        ),
+        failed=Count(
+            "id",
+            filter=Q(status=DeliveryStatus.FAILED, updated_at__gte=start, updated_at__lte=cutoff),
+        ),
+    )
+    return {
+        "reviews_completed": review_counts["completed"],
+        "reviews_missed": review_counts["missed"],
+        "reminders_sent": delivery_counts["sent"],
+        "reminders_failed": delivery_counts["failed"],
     }
 
 
@@ -177,10 +229,7 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         "exceeding": exceeding,
         "open_escalations": len(open_escalations),
         "overdue_escalations": len(overdue_escalations),
-        "reviews_completed": None,
-        "reviews_missed": None,
-        "reminders_sent": None,
-        "reminders_failed": None,
+        **_review_figures(provider, location, quarter, cutoff),
     }
     scope = location.name if location else provider.name
     return {

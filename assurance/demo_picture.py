@@ -1,0 +1,307 @@
+"""Demo data for the judgement aid, escalations, rating pictures and reports.
+
+Adds to the worked cases in demo.py: a medicines case whose judgement exceeds the evidence
+(with its written justification), an owner on the open escalation and one overdue
+escalation, published ratings and self-assessment scores for each demo location, and case
+dates set back to when the work began so both this and last quarter's reports have a story.
+Idempotent like the rest of the seed.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from .models import (
+    Escalation,
+    EscalationStatus,
+    ImprovementCase,
+    PublishedRating,
+    StatementScore,
+    StepRecord,
+)
+
+MEDICINES_TITLE = "Medicines rounds and MAR accuracy at Oakfield House"
+
+# Self-assessment scores per key question (in statement order) and published ratings.
+PICTURES = {
+    "Oakfield House": {
+        "published": {
+            "safe": "Requires improvement",
+            "effective": "Good",
+            "caring": "Good",
+            "responsive": "Good",
+            "well_led": "Requires improvement",
+        },
+        "scores": {
+            "safe": [3, 3, 3, 2, 3, 2, 3, 3],
+            "effective": [3, 3, 3, 3, 2, 3],
+            "caring": [3, 4, 3, 3, 3],
+            "responsive": [3, 3, 3, 3, 3, 3, 3],
+            "well_led": [2, 3, 3, 3, 2, 3, 2, 3],
+        },
+    },
+    "Oakfield Home Care": {
+        "published": {
+            "safe": "Good",
+            "effective": "Good",
+            "caring": "Good",
+            "responsive": "Good",
+            "well_led": "Good",
+        },
+        "scores": {
+            "safe": [3, 3, 3, 3, 3, 2, 3, 2],
+            "effective": [3, 3, 3, 3, 3, 3],
+            "caring": [4, 3, 3, 3, 3],
+            "responsive": [3, 3, 3, 3, 3, 3, 3],
+            "well_led": [3, 3, 3, 3, 3, 3, 3, 3],
+        },
+    },
+}
+RATIONALES = {
+    4: "Strong, consistent evidence across teams and from people using the service.",
+    3: "Evidence of good practice in audits, observation and feedback.",
+    2: "Some shortfalls still seen in checks; actions are under way.",
+    1: "Significant shortfalls found; immediate action plan in place.",
+}
+
+
+def seed_picture(demo, *, house, homecare, today):
+    """`demo` is the _Demo builder from demo.py (it acts as each user through services)."""
+    medicines_case(demo, house)
+    _escalations(demo, house, today)
+    for location in (house, homecare):
+        _rating_picture(demo, location, today)
+    _backdate_cases(house.provider)
+
+
+def medicines_case(demo, house):
+    from evidence.models import ActionKind, Consistency, Shift, Source, Stance
+
+    from . import readiness
+    from .figures import case_readiness
+    from .models import InfluenceLevel
+    from .services import judgement_record
+
+    case = demo.open_case(
+        "quality.lead",
+        house,
+        "medicines",
+        title=MEDICINES_TITLE,
+        baseline_issue=(
+            "Morning medicines rounds regularly ran past 11am and MAR charts had gaps at "
+            "weekends. Two time-critical Parkinson's doses were given late in one month."
+        ),
+        improvement_began=demo.ago(130),
+        wider_areas=["Time-critical medicines", "Care records", "Staff confidence at rounds"],
+    )
+    if case is None:
+        return
+    teams = demo.teams(house)
+    rowan, willow = teams["Rowan unit"], teams["Willow unit"]
+    demo.indicator(
+        "quality.lead",
+        case,
+        name="MAR charts with no gaps",
+        unit="%",
+        side="leadership",
+        higher_is_better=True,
+        baseline=71,
+        target=95,
+        readings=[
+            (120, 71, None, ""),
+            (90, 82, None, ""),
+            (60, 90, None, ""),
+            (30, 96, None, ""),
+            (5, 97, None, ""),
+        ],
+    )
+    demo.indicator(
+        "quality.lead",
+        case,
+        name="Time-critical doses given on time",
+        unit="%",
+        side="frontline",
+        higher_is_better=True,
+        baseline=80,
+        target=98,
+        readings=[
+            (110, 80, rowan, ""),
+            (70, 86, rowan, ""),
+            (40, 90, rowan, ""),
+            (10, 93, rowan, ""),
+            (10, 88, willow, ""),
+        ],
+    )
+    audit = demo.evidence(
+        "quality.lead",
+        case,
+        step=1,
+        source=Source.AUDITS,
+        category="Processes",
+        days=20,
+        team=None,
+        stance=Stance.SUPPORTS,
+        summary="Monthly MAR audit: 2 gaps in 640 administrations, both on one weekend.",
+    )
+    demo.step(
+        "quality.lead",
+        case,
+        1,
+        {
+            "what_improved": "MAR completeness from 71% to 97%, rounds finishing before 10:30.",
+            "evidence_reviewed": "Four monthly MAR audits and the round timing log.",
+            "areas_with_effect": ["Time-critical medicines", "Care records"],
+        },
+        complete=True,
+    )
+    demo.link(
+        "registered.manager",
+        case,
+        "Care records",
+        note="MAR completeness is the care record for medicines.",
+        evidence=[audit],
+    )
+    demo.link(
+        "registered.manager",
+        case,
+        "Time-critical medicines",
+        note="Expected to follow from earlier rounds; not yet shown.",
+    )
+    demo.step(
+        "registered.manager",
+        case,
+        2,
+        {
+            "earlier_weakness": "Rounds overran and weekend MAR gaps were routine.",
+            "current_practice": "Rounds are split by unit and the weekend gaps have almost gone.",
+        },
+        complete=True,
+    )
+    demo.check(
+        "deputy.manager",
+        case,
+        rowan,
+        shift=Shift.EARLY,
+        outcome=Consistency.CONSISTENT,
+        days=12,
+        sampled="Observed the Rowan morning round: 14 residents, all signed at the time.",
+    )
+    demo.check(
+        "deputy.manager",
+        case,
+        willow,
+        shift=Shift.WEEKEND,
+        outcome=Consistency.PARTLY,
+        days=9,
+        sampled="Weekend round on Willow: one time-critical dose given 50 minutes late.",
+    )
+    demo.step(
+        "deputy.manager",
+        case,
+        3,
+        {
+            "summary": "Rowan consistent; Willow weekends still slip on time-critical doses.",
+        },
+        complete=True,
+    )
+    demo.action(
+        "team.leader",
+        case,
+        willow,
+        kind=ActionKind.COACHING,
+        days=7,
+        description="Coached weekend staff on the time-critical list at handover.",
+    )
+    demo.step(
+        "team.leader",
+        case,
+        4,
+        {
+            "summary": "Weekend coaching on Willow; spot checks booked for the next month.",
+        },
+        complete=True,
+    )
+    supportable = case_readiness(case, today=demo.today).assessment.level
+    level = InfluenceLevel.SIGNIFICANT
+    if not readiness.exceeds(level, supportable):
+        return  # the demo only shows an overclaim when the evidence really falls short
+    judgement_record(
+        actor=demo.users["registered.manager"],
+        actor_roles=demo.roles("registered.manager", house),
+        case=case,
+        version=StepRecord.objects.get(case=case, number=5).version,
+        level=level,
+        key_questions=case.domain.key_questions.filter(slug="safe"),
+        not_yet="Responsive and Well-led: the change is still confined to medicines.",
+        rationale="MAR completeness is at target and rounds finish on time across the house.",
+        escalate=False,
+        overclaim_justification=(
+            "The figures miss the pharmacy's own October audit, which found no errors on any "
+            "unit, because it arrived as a letter we have not yet scanned. We judge the effect "
+            "significant for Safe and will re-record if November's audit does not bear it out."
+        ),
+        summary="Medicines safety has improved markedly; weekends on Willow still need work.",
+    )
+
+
+def _escalations(demo, house, today):
+    from .services import escalation_raise
+
+    governance = Escalation.objects.filter(
+        case__location=house, trigger="judgement", owner__isnull=True
+    ).first()
+    if governance is not None:
+        governance.owner = demo.users["team.leader"]
+        governance.status = EscalationStatus.IN_PROGRESS
+        governance.save()
+    records = ImprovementCase.objects.filter(location=house, domain__slug="record-quality").first()
+    if records is not None and not Escalation.objects.filter(case=records).exists():
+        escalation_raise(
+            actor=demo.users["registered.manager"],
+            case=records,
+            trigger="manual",
+            action="Live practice review",
+            detail="Handover notes on the night team still differ from the care plans.",
+            due_on=today - timedelta(days=10),
+            owner=demo.users["deputy.manager"],
+        )
+
+
+def _rating_picture(demo, location, today):
+    from domains.models import Framework, KeyQuestion
+
+    picture = PICTURES.get(location.name)
+    if picture is None or location.statement_scores.exists():
+        return
+    framework = Framework.objects.current()
+    rm = demo.users["registered.manager"]
+    for kq in KeyQuestion.objects.filter(framework=framework).prefetch_related(
+        "quality_statements"
+    ):
+        PublishedRating.objects.create(
+            location=location,
+            key_question=kq,
+            rating=picture["published"][kq.slug],
+            published_on=today - timedelta(days=400),
+            recorded_by=rm,
+        )
+        for statement, score in zip(
+            kq.quality_statements.all(), picture["scores"][kq.slug], strict=True
+        ):
+            StatementScore.objects.create(
+                location=location,
+                quality_statement=statement,
+                score=score,
+                assessed_on=today - timedelta(days=14),
+                rationale=RATIONALES[score],
+                recorded_by=rm,
+            )
+
+
+def _backdate_cases(provider):
+    """Cases opened "today" by the seed are dated from when the work began, so last
+    quarter's report already has them."""
+    for case in ImprovementCase.objects.filter(location__provider=provider):
+        began = timezone.make_aware(datetime.combine(case.improvement_began, time(9)))
+        if case.opened_at > began:
+            ImprovementCase.objects.filter(pk=case.pk).update(opened_at=began)
