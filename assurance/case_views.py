@@ -492,7 +492,7 @@ def step_form(request, case_uuid, number):
     decision = wf.can_edit_step(state, number, actor_roles=case.user_roles)
     if not decision:
         return _forbidden(request, decision.reason)
-    form = STEP_FORMS[number](request.POST, case=case, step=step)
+    form = STEP_FORMS[number](request.POST, case=case, step=step, draft=not complete)
     if not form.is_valid():
         return _respond(request, case, forms={number: form}, anchor=f"step-{number}")
     try:

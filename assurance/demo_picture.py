@@ -149,6 +149,7 @@ def medicines_case(demo, house):
         1,
         {
             "what_improved": "MAR completeness from 71% to 97%, rounds finishing before 10:30.",
+            "how_measured": "Monthly MAR audits and the round start and finish log.",
             "evidence_reviewed": "Four monthly MAR audits and the round timing log.",
             "areas_with_effect": ["Time-critical medicines", "Care records"],
         },

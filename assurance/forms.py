@@ -156,20 +156,25 @@ class StepForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, case, step, **kwargs):
+    def __init__(self, *args, case, step, draft=False, **kwargs):
         self.case = case
         self.step = step
         kwargs.setdefault("auto_id", f"step{step.number}_%s")
         kwargs.setdefault("initial", {})
         kwargs["initial"] = {**step.data, **kwargs["initial"], "version": step.version}
         super().__init__(*args, **kwargs)
+        if draft:
+            # A draft may be half written; completing the step needs every answer.
+            for name, field in self.fields.items():
+                field.required = name == "version"
 
     def artefact_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
 class Step1Form(StepForm):
-    what_improved = forms.CharField(label="What improved, and how it was measured", widget=TEXT)
+    what_improved = forms.CharField(label="What improved", widget=TEXT)
+    how_measured = forms.CharField(label="How it was measured", widget=TEXT)
     evidence_reviewed = forms.CharField(label="Evidence reviewed", widget=TEXT)
     areas_with_effect = forms.MultipleChoiceField(
         label="Wider areas now showing an effect",

@@ -50,6 +50,7 @@ def test_it_takes_a_case_through_the_five_steps(
         {
             "version": _step(case, 1).version,
             "what_improved": "Action completion from 40% to 85%.",
+            "how_measured": "The monthly action tracker.",
             "evidence_reviewed": "Three months of audit trackers.",
             "areas_with_effect": [case.wider_areas[0]],
             "complete": "1",

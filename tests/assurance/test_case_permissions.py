@@ -65,6 +65,7 @@ def test_it_guards_completing_step_one(client, case, deputy_manager, quality_lea
     data = {
         "version": 1,
         "what_improved": "Audit actions closed on time.",
+        "how_measured": "Tracker.",
         "evidence_reviewed": "Trackers.",
         "complete": "1",
     }

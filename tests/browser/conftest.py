@@ -1,0 +1,92 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright's sync API.
+
+Never run `playwright install`: the browser is the system one at /usr/bin/chromium. The root
+tests/conftest.py skips tests marked `browser` when it is missing.
+"""
+
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def _load_reference_data():
+    """The framework and domain catalogue, as the data migration loads them (idempotent)."""
+    from django.apps import apps
+
+    from domains.loaders import load_catalogue, load_framework
+    from domains.models import Domain, Framework
+
+    if not (Framework.objects.exists() and Domain.objects.exists()):
+        load_framework(apps, "saf-2024.json")
+        load_catalogue(apps, "domain_catalogue.json")
+
+
+@pytest.fixture
+def browser_db(transactional_db, django_db_serialized_rollback):
+    """The live server needs a transactional database; each such test ends by emptying the
+    tables. Serialized rollback (as the other transactional tests use) restores the data the
+    migrations loaded before the test and keeps the flush from re-creating content types
+    under new ids, which would break a later test restoring its own snapshot. Should the
+    reference data still be missing, load it again."""
+    _load_reference_data()
+
+
+@pytest.fixture
+def browser(browser_db):
+    """Chromium for one test, started after the database is set up and stopped before it is
+    flushed.
+
+    While Playwright's sync API runs, this thread has a running event loop: Django's
+    async-safety check would refuse the test's own ORM calls, and asgiref gives the thread a
+    fresh set of database connections. Both last only as long as this fixture.
+    """
+    from django.db import connections
+    from playwright.sync_api import expect, sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    expect.set_options(timeout=TIMEOUT_MS)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()  # the ones opened while the loop ran
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def viewport():
+    return {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def page(live_server, browser, viewport):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=viewport, accept_downloads=True, locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
