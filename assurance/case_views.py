@@ -98,10 +98,17 @@ def my_work(request):
         .distinct()
         .order_by("-updated_at")
     )[:PAGE_SIZE]
+    escalations = (
+        Escalation.objects.filter(owner=request.user, case__in=visible_cases(request.user))
+        .active()
+        .with_overdue_flag()
+        .select_related("case__location", "owner")
+        .order_by("due_on", "id")
+    )
     return render(
         request,
         "assurance/my_work.html",
-        {"waiting": waiting, "my_cases": my_cases},
+        {"waiting": waiting, "my_cases": my_cases, "escalations": escalations},
     )
 
 

@@ -354,3 +354,26 @@ def test_it_lets_only_managers_record_published_ratings(
     client.force_login(registered_manager)
     assert client.post(url, data).status_code == 302
     assert PublishedRating.objects.get().rating == "Good"
+
+
+def test_it_lists_contradicting_evidence_beside_the_figures(
+    client, at_step_five, quality_lead, registered_manager, team
+):
+    add_evidence(at_step_five, quality_lead, source="feedback", stance="contradicts", team=team)
+    client.force_login(registered_manager)
+    page = client.get(reverse("case_detail", args=[at_step_five.uuid])).content.decode()
+    readiness_panel = page.split('id="readiness"')[1].split("</section>")[0]
+    assert "Contradicts" in readiness_panel and "feedback evidence" in readiness_panel
+
+
+def test_it_shows_escalations_a_person_owns_in_my_work(client, at_step_five, team_leader):
+    services.escalation_raise(
+        case=at_step_five,
+        trigger="manual",
+        action="Broader coaching",
+        owner=team_leader,
+        due_on=date(2026, 1, 5),
+    )
+    client.force_login(team_leader)
+    page = client.get(reverse("my_work")).content.decode()
+    assert "Broader coaching" in page and "Overdue" in page
