@@ -40,6 +40,11 @@ def _send(calls) -> bool:
     return True
 
 
+def send_now(task, *args, **kwargs) -> bool:
+    """Queue `task` straight away (for on_commit callbacks); False if the broker is down."""
+    return _send([(task, args, kwargs)])
+
+
 def enqueue_many(calls) -> bool:
     """Queue [(task, args, kwargs), ...] once the current transaction commits, over one
     broker connection. False if queueing already failed (it has, outside a transaction)."""

@@ -71,18 +71,21 @@ def report_retry(*, actor, run):
 
 
 def _queue(run):
+    transaction.on_commit(lambda: _send(run.pk))
+
+
+def _send(run_id):
+    from assurance.tasks import send_now
+
     from .tasks import render_report_task
 
-    transaction.on_commit(lambda: _send(render_report_task, run.pk))
-
-
-def _send(task, run_id):
-    try:
-        task.delay(run_id)
-    except Exception as exc:  # noqa: BLE001 - broker down: the page must still work
-        log.warning("Could not queue report run %s: %s", run_id, exc)
+    if not send_now(render_report_task, run_id):
+        # Fail fast and say so: the run can be retried once the task queue is back.
         ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-            stage="Waiting: the task queue is not reachable. Retry when it is back."
+            status=RunStatus.FAILED,
+            stage="Failed",
+            error="The task queue was not reachable, so the report was not started. "
+            "Retry when the service is back.",
         )
 
 

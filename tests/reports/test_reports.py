@@ -316,3 +316,23 @@ def test_it_previews_the_same_template_in_the_browser(client, seeded):
     case = ImprovementCase.objects.get(domain__slug="governance")
     page = client.get(reverse("case_summary", args=[case.uuid]))
     assert case.title in page.content.decode()
+
+
+def test_it_keeps_working_when_the_task_queue_is_down(
+    client, seeded, monkeypatch, django_capture_on_commit_callbacks
+):
+    from assurance.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    client.force_login(_user("senior.leader"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("request_quarterly", args=["oakfield-care"]),
+            {"quarter": "2026-Q4", "location": ""},
+        )
+    assert response.status_code == 302
+    run = ReportRun.objects.get()
+    assert run.status == RunStatus.FAILED and "task queue was not reachable" in run.error
+    page = client.get(reverse("report_run", args=[run.uuid])).content.decode()
+    assert "Retry" in page
