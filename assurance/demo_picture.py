@@ -15,6 +15,7 @@ from .models import (
     Escalation,
     EscalationStatus,
     ImprovementCase,
+    ProportionalityJudgement,
     PublishedRating,
     StatementScore,
     StepRecord,
@@ -71,6 +72,7 @@ def seed_picture(demo, *, house, homecare, today):
     _escalations(demo, house, today)
     for location in (house, homecare):
         _rating_picture(demo, location, today)
+    _earlier_evidence(demo, house)
     _backdate_cases(house.provider)
 
 
@@ -299,10 +301,124 @@ def _rating_picture(demo, location, today):
             )
 
 
+EARLIER_EVIDENCE = {
+    # case domain -> (user, source, category, days ago, team, supports, summary)
+    "governance": [
+        (
+            "quality.lead",
+            "audits",
+            "Processes",
+            105,
+            None,
+            True,
+            "July governance audit: action tracker in place; 31 of 48 actions now have owners.",
+        ),
+        (
+            "registered.manager",
+            "care_records",
+            "Processes",
+            80,
+            "Rowan unit",
+            True,
+            "Rowan escalation sheets for August: every concern logged with a time and outcome.",
+        ),
+        (
+            "registered.manager",
+            "feedback",
+            "People's experience",
+            72,
+            "Willow unit",
+            True,
+            "Relatives' meeting: two families said the nurse in charge now rings back that day.",
+        ),
+        (
+            "quality.lead",
+            "staff_practice",
+            "Observation",
+            95,
+            "Night team",
+            False,
+            "Night walkabout: the new escalation sheet was not in use on the night team.",
+        ),
+    ],
+    "record-quality": [
+        (
+            "quality.lead",
+            "audits",
+            "Processes",
+            98,
+            None,
+            True,
+            "Care plan audit: 34 of 40 plans reviewed on time, up from 22 in the spring.",
+        ),
+        (
+            "quality.lead",
+            "care_records",
+            "Processes",
+            76,
+            "Beech unit",
+            False,
+            "Beech daily notes for two residents repeated the same text for a week.",
+        ),
+    ],
+    "medicines": [
+        (
+            "quality.lead",
+            "audits",
+            "Processes",
+            110,
+            None,
+            True,
+            "Pharmacy visit: MAR charts complete on Rowan; weekend gaps remain on Willow.",
+        ),
+    ],
+}
+
+
+def _earlier_evidence(demo, house):
+    """Evidence from last quarter, so that quarter's report has a story of its own."""
+    from .services import judgement_confirm
+
+    for case in ImprovementCase.objects.filter(location=house).select_related("domain"):
+        rows = EARLIER_EVIDENCE.get(case.domain.slug, [])
+        if not rows or case.evidence.filter(summary=rows[0][6]).exists():
+            continue
+        teams = demo.teams(house)
+        for user, source, category, days, team, supports, summary in rows:
+            demo.evidence(
+                user,
+                case,
+                step=1,
+                source=source,
+                category=category,
+                days=days,
+                team=teams.get(team),
+                stance="supports" if supports else "contradicts",
+                summary=summary,
+            )
+        judgement = ProportionalityJudgement.objects.current().filter(case=case).first()
+        if judgement is not None:
+            # The manager has looked at the older items and the judgement stands.
+            judgement_confirm(
+                actor=demo.users["registered.manager"],
+                actor_roles=demo.roles("registered.manager", house),
+                judgement=judgement,
+            )
+
+
 def _backdate_cases(provider):
-    """Cases opened "today" by the seed are dated from when the work began, so last
-    quarter's report already has them."""
+    """Cases and their evidence are dated from when the work and the evidence happened
+    (the seed records everything "now"), so last quarter's report already has a story."""
+    from evidence.models import EvidenceItem
+
+    def at_nine(day):
+        return timezone.make_aware(datetime.combine(day, time(9)))
+
     for case in ImprovementCase.objects.filter(location__provider=provider):
-        began = timezone.make_aware(datetime.combine(case.improvement_began, time(9)))
-        if case.opened_at > began:
-            ImprovementCase.objects.filter(pk=case.pk).update(opened_at=began)
+        if case.opened_at > at_nine(case.improvement_began):
+            ImprovementCase.objects.filter(pk=case.pk).update(
+                opened_at=at_nine(case.improvement_began)
+            )
+    for item in EvidenceItem.objects.filter(case__location__provider=provider):
+        if item.created_at > at_nine(item.occurred_on):
+            EvidenceItem.objects.filter(pk=item.pk).update(created_at=at_nine(item.occurred_on))

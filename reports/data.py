@@ -19,6 +19,7 @@ from assurance.models import (
     Indicator,
     InfluenceLevel,
     ProportionalityJudgement,
+    Reading,
     ReminderDelivery,
     Review,
     ReviewStatus,
@@ -45,37 +46,51 @@ def cutoff_for(quarter: Quarter, now=None) -> datetime:
     return min(now, end)
 
 
-def _cases_with_everything(cases):
+def _cases_with_everything(cases, cutoff):
+    """Each case with everything a report shows, as recorded up to the data cut-off: a past
+    quarter's report does not show evidence, readings, judgements or escalations that came
+    later (a judgement superseded after the cut-off still counts as current then)."""
+    day = timezone.localdate(cutoff)
     return cases.select_related("location__provider", "domain", "opened_by").prefetch_related(
         Prefetch("steps", queryset=StepRecord.objects.select_related("completed_by")),
         Prefetch(
             "evidence",
-            queryset=EvidenceItem.objects.select_related("team", "category", "created_by")
+            queryset=EvidenceItem.objects.filter(occurred_on__lte=day, created_at__lte=cutoff)
+            .select_related("team", "category", "created_by")
             .prefetch_related("files")
             .order_by("occurred_on", "id"),
         ),
-        Prefetch("indicators", queryset=Indicator.objects.prefetch_related("readings")),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.prefetch_related(
+                Prefetch("readings", queryset=Reading.objects.filter(taken_on__lte=day))
+            ),
+        ),
         Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
         Prefetch("practice_checks", queryset=PracticeCheck.objects.select_related("team")),
         Prefetch("embedding_actions", queryset=EmbeddingAction.objects.select_related("team")),
         Prefetch(
             "judgements",
-            queryset=ProportionalityJudgement.objects.select_related(
-                "recorded_by"
-            ).prefetch_related("key_questions"),
+            queryset=ProportionalityJudgement.objects.filter(recorded_at__lte=cutoff)
+            .select_related("recorded_by")
+            .prefetch_related("key_questions"),
         ),
         Prefetch(
             "escalations",
-            queryset=Escalation.objects.with_overdue_flag().select_related("owner"),
+            queryset=Escalation.objects.filter(raised_at__lte=cutoff)
+            .with_overdue_flag(day)
+            .select_related("owner"),
         ),
         Prefetch(
             "reviews",
-            queryset=Review.objects.select_related("completed_by").order_by("-due_on", "-id"),
+            queryset=Review.objects.filter(period_start__lte=day)
+            .select_related("completed_by")
+            .order_by("-due_on", "-id"),
         ),
     )
 
 
-def _case_view(case, teams, today):
+def _case_view(case, teams, today, cutoff):
     evidence = list(case.evidence.all())
     indicators = list(case.indicators.all())
     links = list(case.links.all())
@@ -83,7 +98,9 @@ def _case_view(case, teams, today):
         case, today=today, evidence=evidence, indicators=indicators, links=links, teams=teams
     )
     judgements = list(case.judgements.all())
-    judgement = next((j for j in judgements if j.superseded_at is None), None)
+    judgement = next(
+        (j for j in judgements if j.superseded_at is None or j.superseded_at > cutoff), None
+    )
     changes = []
     if judgement:
         changes = fingerprint_changes(
@@ -184,9 +201,9 @@ def _review_figures(provider, location, quarter, cutoff) -> dict:
 
 def case_summary_data(case, *, now=None) -> dict:
     now = now or timezone.now()
-    case = _cases_with_everything(ImprovementCase.objects.filter(pk=case.pk)).get()
+    case = _cases_with_everything(ImprovementCase.objects.filter(pk=case.pk), now).get()
     teams = list(Team.objects.active().filter(location_id=case.location_id))
-    view = _case_view(case, teams, timezone.localdate(now))
+    view = _case_view(case, teams, timezone.localdate(now), now)
     return {
         "kind": "case",
         "title": f"Assurance summary: {case.title}",
@@ -210,10 +227,10 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         teams_by_location[team.location_id].append(team)
     cases = list(
         _cases_with_everything(
-            ImprovementCase.objects.filter(location__in=locations, opened_at__lte=cutoff)
+            ImprovementCase.objects.filter(location__in=locations, opened_at__lte=cutoff), cutoff
         ).order_by("location__name", "opened_at", "id")
     )
-    case_views = [_case_view(c, teams_by_location[c.location_id], today) for c in cases]
+    case_views = [_case_view(c, teams_by_location[c.location_id], today, cutoff) for c in cases]
     pictures = [(loc, rating_picture.build(loc)) for loc in locations]
 
     by_status = Counter(c.status for c in cases)

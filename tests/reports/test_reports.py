@@ -336,3 +336,25 @@ def test_it_keeps_working_when_the_task_queue_is_down(
     assert run.status == RunStatus.FAILED and "task queue was not reachable" in run.error
     page = client.get(reverse("report_run", args=[run.uuid])).content.decode()
     assert "Retry" in page
+
+
+def test_it_shows_a_past_quarter_as_it_stood_at_the_cut_off(location, team, quality_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.periods import quarter_of
+    from tests.builders import add_evidence
+
+    case = open_case(location=location, actor=quality_lead, title="Older case")
+    last_quarter = quarter_of(timezone.localdate()).previous()
+    ImprovementCase.objects.filter(pk=case.pk).update(
+        opened_at=timezone.now() - timedelta(days=200)
+    )
+    add_evidence(case, quality_lead, team=team, days_ago=1)  # after last quarter ended
+    past = data.quarterly_data(location.provider, last_quarter)
+    (view,) = past["cases"]
+    assert view["case"].title == "Older case"
+    assert view["evidence"] == []
+    now = data.quarterly_data(location.provider, quarter_of(timezone.localdate()))
+    assert len(now["cases"][0]["evidence"]) == 1
