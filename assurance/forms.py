@@ -5,6 +5,7 @@ from domains.models import KeyQuestion
 
 from . import roles as r
 from .models import ImprovementCase, Indicator, InfluenceLevel, Reading, TeamKind
+from .workflow import MIN_REASON_LENGTH
 
 
 class MemberAddForm(forms.Form):
@@ -344,3 +345,34 @@ class StatementScoreForm(forms.Form):
 
     def clean_assessed_on(self):
         return _not_future(self.cleaned_data["assessed_on"])
+
+
+# --- Reviews ---------------------------------------------------------------------------
+
+
+class ReviewCompleteForm(forms.Form):
+    outcome = forms.ChoiceField(widget=forms.RadioSelect)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="What you looked at and what you saw. Needed for a gap, an escalation or "
+        "closing the case.",
+    )
+
+    def __init__(self, *args, kind, **kwargs):
+        from .review_services import OUTCOMES
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [(o.value, o.label) for o in OUTCOMES[kind]]
+
+
+class ReviewSkipForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        min_length=MIN_REASON_LENGTH,
+        help_text="Kept on the record. The next review is created as usual.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "skip_%s")
+        super().__init__(*args, **kwargs)

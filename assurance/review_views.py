@@ -5,13 +5,12 @@ a plain form, call one service and redirect. Rules live in review_services.py an
 reminders.py.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from . import review_services, tasks
 from . import workflow as wf
 from .case_views import _add_errors
 from .figures import case_readiness
+from .forms import ReviewCompleteForm, ReviewSkipForm
 from .models import (
     DeliveryStatus,
     Escalation,
@@ -35,11 +35,10 @@ from .models import (
 )
 from .permissions import (
     get_location_for_user,
+    get_notification_for_user,
     get_provider_for_user,
-    roles_at_location,
-    roles_at_provider,
+    get_review_for_user,
     visible_locations,
-    visible_providers,
 )
 from .reminders import item_label, item_path
 from .roles import Role
@@ -54,66 +53,6 @@ OUTCOME_HELP = {
     ReviewOutcome.ESCALATE: "Raise an escalation now (a deeper review, observation, coaching...).",
     ReviewOutcome.CLOSE_CASE: "The work is done: close the case. Your notes become the reason.",
 }
-
-
-# --- fetching, scoped to the user ---------------------------------------------------------
-
-
-def get_review_for_user(user, review_uuid, *, act=False) -> Review:
-    """A review the user can see (404 otherwise); with act=True, one they may complete or
-    skip (403 otherwise). Monthly reviews follow their location, quarterly their provider."""
-    review = get_object_or_404(
-        Review.objects.filter(
-            Q(location__in=visible_locations(user))
-            | Q(location__isnull=True, provider__in=visible_providers(user))
-        ).select_related(
-            "case__location__provider", "case__domain", "provider", "location", "completed_by"
-        ),
-        uuid=review_uuid,
-    )
-    if review.location_id:
-        review.user_roles = roles_at_location(user, review.location)
-    else:
-        review.user_roles = roles_at_provider(user, review.provider)
-    if act and not review_services.can_review(review, review.user_roles):
-        raise PermissionDenied("Your role here does not allow you to complete this review.")
-    return review
-
-
-def get_notification_for_user(user, notification_uuid) -> Notification:
-    """Notifications are personal: anyone else's is a 404."""
-    return get_object_or_404(Notification.objects.filter(user=user), uuid=notification_uuid)
-
-
-# --- forms ----------------------------------------------------------------------------------
-
-
-class ReviewCompleteForm(forms.Form):
-    outcome = forms.ChoiceField(widget=forms.RadioSelect)
-    notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="What you looked at and what you saw. Needed for a gap, an escalation or "
-        "closing the case.",
-    )
-
-    def __init__(self, *args, kind, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [
-            (o.value, o.label) for o in review_services.OUTCOMES[kind]
-        ]
-
-
-class ReviewSkipForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        min_length=wf.MIN_REASON_LENGTH,
-        help_text="Kept on the record. The next review is created as usual.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "skip_%s")
-        super().__init__(*args, **kwargs)
 
 
 # --- review lists ---------------------------------------------------------------------------
