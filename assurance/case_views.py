@@ -27,7 +27,6 @@ from evidence.models import (
     InfluenceLink,
     PracticeCheck,
     Source,
-    Stance,
 )
 
 from . import services, timeline
@@ -52,6 +51,7 @@ from .permissions import (
     visible_cases,
     visible_locations,
 )
+from .presentation import artefact_rows, corroboration_grid
 from .roles import Role, can_write
 
 PAGE_SIZE = 20
@@ -314,34 +314,6 @@ def _load(case):
     }
 
 
-def _corroboration_grid(case, evidence, links):
-    """Wider areas x the four sources: supporting / contradicting counts of current evidence
-    linked to each area, plus a row for all current evidence."""
-    sources = list(Source)
-    by_id = {item.id: item for item in evidence if not item.is_withdrawn}
-    rows = []
-    link_by_area = {link.area: link for link in links}
-    areas = list(case.wider_areas) + [a for a in link_by_area if a not in case.wider_areas]
-
-    def counts(items):
-        cells = []
-        for source in sources:
-            chosen = [i for i in items if i.source == source]
-            cells.append(
-                {
-                    "supports": sum(1 for i in chosen if i.stance == Stance.SUPPORTS),
-                    "contradicts": sum(1 for i in chosen if i.stance == Stance.CONTRADICTS),
-                }
-            )
-        return cells
-
-    for area in areas:
-        link = link_by_area.get(area)
-        items = [by_id[e.id] for e in link.evidence.all() if e.id in by_id] if link else []
-        rows.append({"area": area, "link": link, "cells": counts(items)})
-    return {"sources": sources, "rows": rows, "total": counts(list(by_id.values()))}
-
-
 def case_page_context(request, case, *, forms=None, stale=None):
     data = _load(case)
     state = services.case_state(case, data["steps"])
@@ -381,7 +353,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
                     wf.can_reopen_step(state, step.number, actor_roles=roles, reason="x" * 10)
                 ),
                 "form": form,
-                "artefact": _artefact_rows(step, case),
+                "artefact": artefact_rows(step),
                 "stale": stale if stale and stale.number == step.number else None,
             }
         )
@@ -404,7 +376,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "actions": data["actions"],
         "evidence": data["evidence"],
         "evidence_by_source": [(Source(s).label, s, items) for s, items in by_source.items()],
-        "grid": _corroboration_grid(case, data["evidence"], data["links"]),
+        "grid": corroboration_grid(case, data["evidence"], data["links"]),
         "ready": ready,
         "judgement": current_judgement,
         "judgements": data["judgements"],
@@ -431,30 +403,6 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "withdraw_form": WithdrawForm(),
         "status_form": CaseStatusForm(),
     }
-
-
-def _artefact_rows(step, case):
-    """(label, value) pairs of a step's saved artefact, in the form's field order."""
-    form_class = STEP_FORMS[step.number]
-    rows = []
-    for name, field in form_class.base_fields.items():
-        if name in {
-            "version",
-            "level",
-            "key_questions",
-            "not_yet",
-            "rationale",
-            "escalate",
-            "overclaim_justification",
-        }:
-            continue
-        value = step.data.get(name)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list):
-            value = ", ".join(value)
-        rows.append((field.label, value))
-    return rows
 
 
 @login_required

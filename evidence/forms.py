@@ -9,7 +9,6 @@ from .models import (
     EvidenceItem,
     LinkStatus,
     Shift,
-    Source,
     Stance,
 )
 from .uploads import ALLOWED, ALLOWED_LABEL
@@ -155,6 +154,3 @@ class EmbeddingActionForm(forms.Form):
         kwargs.setdefault("auto_id", "action_%s")
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = case.location.teams.active()
-
-
-__all__ = ["Source"]

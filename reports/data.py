@@ -9,7 +9,6 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from assurance import rating_picture, readiness
-from assurance.case_views import _artefact_rows, _corroboration_grid
 from assurance.figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from assurance.models import (
     CaseStatus,
@@ -26,6 +25,7 @@ from assurance.models import (
     StepRecord,
     Team,
 )
+from assurance.presentation import artefact_rows, corroboration_grid
 from evidence.models import (
     EmbeddingAction,
     EvidenceItem,
@@ -134,8 +134,7 @@ def _case_view(case, teams, today, cutoff):
     return {
         "case": case,
         "steps": [
-            (step, _artefact_rows(step, case))
-            for step in sorted(case.steps.all(), key=lambda s: s.number)
+            (step, artefact_rows(step)) for step in sorted(case.steps.all(), key=lambda s: s.number)
         ],
         "evidence": evidence,
         "evidence_by_source": [(Source(s).label, by_source.get(s, [])) for s in Source],
@@ -148,7 +147,7 @@ def _case_view(case, teams, today, cutoff):
         "earlier_judgements": [j for j in judgements if j.superseded_at is not None],
         "evidence_changes": changes,
         "escalations": list(case.escalations.all()),
-        "grid": _corroboration_grid(case, evidence, links),
+        "grid": corroboration_grid(case, evidence, links),
         "spread_chart": spread_chart,
         "source_chart": source_chart,
         "reviews": list(case.reviews.all()),
