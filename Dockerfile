@@ -17,4 +17,4 @@ RUN DEBUG=1 SECRET_KEY=build-only DATA_DIR=/tmp/build STATIC_ROOT=/app/var/stati
 USER app
 ENV DATA_DIR=/data STATIC_ROOT=/app/var/staticfiles
 EXPOSE 8000
-CMD ["gunicorn", "assurance.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "assurance.config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -7,7 +7,7 @@ admin; neither needs a code change.
 from django.db import models
 from django.db.models import Q
 
-from assurance.roles import Role
+from domains.roles import Role
 
 STEP_NUMBERS = (1, 2, 3, 4, 5)
 STEP_ROLE_CHOICES = [

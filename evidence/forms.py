@@ -1,6 +1,6 @@
 from django import forms
-from django.utils import timezone
 
+from assurance.common.forms import DATE, not_future
 from domains.models import EvidenceCategory, Framework
 
 from .models import (
@@ -12,8 +12,6 @@ from .models import (
     Stance,
 )
 from .uploads import ALLOWED, ALLOWED_LABEL
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,10 +36,7 @@ def _current_categories():
     return EvidenceCategory.objects.filter(framework=Framework.objects.current())
 
 
-def _not_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError("The date it describes cannot be in the future.")
-    return value
+IN_FUTURE = "The date it describes cannot be in the future."
 
 
 class EvidenceForm(forms.ModelForm):
@@ -69,7 +64,7 @@ class EvidenceForm(forms.ModelForm):
         self.fields["files"].help_text += f" Up to {_max_mb()} MB each."
 
     def clean_occurred_on(self):
-        return _not_future(self.cleaned_data["occurred_on"])
+        return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)
 
 
 def _max_mb():
@@ -140,7 +135,7 @@ class PracticeCheckForm(forms.Form):
         )
 
     def clean_occurred_on(self):
-        return _not_future(self.cleaned_data["occurred_on"])
+        return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)
 
 
 class EmbeddingActionForm(forms.Form):

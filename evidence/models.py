@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from assurance.history import get_history_user
+from assurance.common.history import get_history_user
 
 
 class Source(models.TextChoices):
@@ -13,9 +13,6 @@ class Source(models.TextChoices):
     AUDITS = "audits", "Audits"
     FEEDBACK = "feedback", "Feedback"
     STAFF_PRACTICE = "staff_practice", "Staff practice"
-
-
-FRONTLINE_SOURCES = frozenset({Source.STAFF_PRACTICE, Source.CARE_RECORDS, Source.FEEDBACK})
 
 
 class Stance(models.TextChoices):

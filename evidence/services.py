@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assurance import workflow as wf
-from assurance.history import records_actor
-from assurance.roles import Role, can_write
-from assurance.services import _require_active, case_state
+from assurance.cases import workflow as wf
+from assurance.cases.services import case_state, require_active
+from assurance.common.history import records_actor
+from assurance.organisations.permissions import can_write
+from domains.roles import Role
 
 from .models import (
     Consistency,
@@ -47,7 +48,7 @@ def evidence_add(
     """Record an evidence item with its files. Files are checked before anything is stored."""
     if not can_write(actor_roles):
         raise wf.WorkflowError("Viewers can read evidence but not add it.")
-    _require_active(case)
+    require_active(case)
     _require_team_at_location(team, case)
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": "The date it describes cannot be in the future."})

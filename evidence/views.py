@@ -1,88 +1,10 @@
-"""Evidence views: items and files, withdrawal, downloads, and the rows of steps 2-4."""
+"""Evidence file downloads, always behind the permission check."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from assurance import workflow as wf
-from assurance.case_views import _add_errors, _forbidden, _respond
-from assurance.permissions import (
-    get_case_for_user,
-    get_evidence_file_for_user,
-    get_evidence_item_for_user,
-)
-from assurance.roles import can_write
-
-from . import services
-from .forms import EmbeddingActionForm, EvidenceForm, LinkForm, PracticeCheckForm, WithdrawForm
-
-
-def _writer_case(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid)
-    if not can_write(case.user_roles):
-        return case, _forbidden(request, "Viewers can read this case but not change it.")
-    return case, None
-
-
-@require_POST
-@login_required
-def evidence_add(request, case_uuid):
-    case, refused = _writer_case(request, case_uuid)
-    if refused:
-        return refused
-    form = EvidenceForm(request.POST, request.FILES, case=case)
-    if not form.is_valid():
-        return _respond(request, case, forms={"evidence": form})
-    try:
-        item = services.evidence_add(
-            actor=request.user,
-            actor_roles=case.user_roles,
-            case=case,
-            step_number=case.current_step,
-            source=form.cleaned_data["source"],
-            category=form.cleaned_data["category"],
-            occurred_on=form.cleaned_data["occurred_on"],
-            team=form.cleaned_data["team"],
-            stance=form.cleaned_data["stance"],
-            summary=form.cleaned_data["summary"],
-            files=form.cleaned_data["files"],
-        )
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return _respond(request, case, forms={"evidence": form})
-    except wf.WorkflowError as exc:
-        form.add_error(None, str(exc))
-        return _respond(request, case, forms={"evidence": form})
-    count = item.files.count()
-    messages.success(
-        request,
-        f"Evidence added{f' with {count} file' + ('s' if count != 1 else '') if count else ''}.",
-    )
-    return _respond(request, case, anchor="evidence")
-
-
-@require_POST
-@login_required
-def evidence_withdraw(request, item_uuid):
-    item = get_evidence_item_for_user(request.user, item_uuid)
-    case = item.case
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why this evidence is withdrawn (at least a short sentence).")
-        return _respond(request, case, anchor="evidence")
-    try:
-        services.evidence_withdraw(
-            actor=request.user,
-            actor_roles=case.user_roles,
-            item=item,
-            reason=form.cleaned_data["reason"],
-        )
-    except wf.WorkflowError as exc:
-        return _forbidden(request, str(exc))
-    messages.success(request, "Evidence withdrawn. It stays in the history with your reason.")
-    return _respond(request, case, anchor="evidence")
+from .access import get_evidence_file_for_user
 
 
 @require_GET
@@ -103,33 +25,3 @@ def file_download(request, file_uuid):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _step_row_view(form_class, service, key, anchor):
-    """A POST view adding one row (link, check, action) to a step's artefact."""
-
-    @require_POST
-    @login_required
-    def view(request, case_uuid):
-        case, refused = _writer_case(request, case_uuid)
-        if refused:
-            return refused
-        form = form_class(request.POST, case=case)
-        if not form.is_valid():
-            return _respond(request, case, forms={key: form})
-        try:
-            service(actor=request.user, actor_roles=case.user_roles, case=case, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return _respond(request, case, forms={key: form})
-        except wf.WorkflowError as exc:
-            return _forbidden(request, str(exc))
-        messages.success(request, "Saved.")
-        return _respond(request, case, anchor=anchor)
-
-    return view
-
-
-link_add = _step_row_view(LinkForm, services.link_save, "link", "step-2")
-check_add = _step_row_view(PracticeCheckForm, services.practice_check_add, "check", "step-3")
-action_add = _step_row_view(EmbeddingActionForm, services.embedding_action_add, "action", "step-4")

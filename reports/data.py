@@ -8,24 +8,15 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from assurance import rating_picture, readiness
-from assurance.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.models import (
-    CaseStatus,
-    DeliveryStatus,
-    Escalation,
-    ImprovementCase,
-    Indicator,
-    InfluenceLevel,
-    ProportionalityJudgement,
-    Reading,
-    ReminderDelivery,
-    Review,
-    ReviewStatus,
-    StepRecord,
-    Team,
-)
-from assurance.presentation import artefact_rows, corroboration_grid
+from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
+from assurance.casework.presentation import artefact_rows, corroboration_grid
+from assurance.escalations.models import Escalation
+from assurance.judgement import readiness
+from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
+from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
+from assurance.organisations.models import Team
+from assurance.rating import picture as rating_picture
+from assurance.reviews.models import DeliveryStatus, ReminderDelivery, Review, ReviewStatus
 from evidence.models import (
     EmbeddingAction,
     EvidenceItem,

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assurance.roles import Role
+from assurance.common.queueing import send_now
+from domains.roles import Role
 
 from . import data, rendering
 from .models import ReportDownload, ReportKind, ReportRun, RunStatus
@@ -75,7 +76,6 @@ def _queue(run):
 
 
 def _send(run_id):
-    from assurance.tasks import send_now
 
     from .tasks import render_report_task
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+app_name = "reports"
 urlpatterns = [
     path("providers/<slug:slug>/reports/", views.provider_reports, name="provider_reports"),
     path(

@@ -5,18 +5,18 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from assurance.permissions import (
-    get_case_for_user,
+from assurance.cases.access import get_case_for_user
+from assurance.organisations.access import (
     get_provider_for_user,
     roles_at_location,
     visible_locations,
 )
 
 from . import data, rendering, services
+from .access import can_see_run, get_report_run_for_user
 from .forms import QuarterlyRequestForm
 from .models import ReportKind, ReportRun
 from .periods import parse_quarter
-from .permissions import can_see_run, get_report_run_for_user
 
 
 def _scopes(user, provider):
@@ -65,7 +65,7 @@ def request_quarterly(request, slug):
     form = QuarterlyRequestForm(request.POST, locations=locations, provider_wide=provider_wide)
     if not form.is_valid():
         messages.error(request, "Choose a quarter and a scope from the lists.")
-        return redirect("provider_reports", slug=provider.slug)
+        return redirect("reports:provider_reports", slug=provider.slug)
     location = next(
         (loc for loc in locations if str(loc.uuid) == form.cleaned_data["location"]), None
     )
@@ -77,7 +77,7 @@ def request_quarterly(request, slug):
         quarter=parse_quarter(form.cleaned_data["quarter"]),
         location=location,
     )
-    return redirect("report_run", run_uuid=run.uuid)
+    return redirect("reports:report_run", run_uuid=run.uuid)
 
 
 @require_POST
@@ -85,7 +85,7 @@ def request_quarterly(request, slug):
 def request_case_summary(request, case_uuid):
     case = get_case_for_user(request.user, case_uuid)
     run = services.report_request_case(actor=request.user, case=case)
-    return redirect("report_run", run_uuid=run.uuid)
+    return redirect("reports:report_run", run_uuid=run.uuid)
 
 
 @login_required
@@ -105,7 +105,7 @@ def quarterly_preview(request, slug):
         quarter = parse_quarter(request.GET.get("quarter", ""))
     except ValueError as exc:
         messages.error(request, str(exc))
-        return redirect("provider_reports", slug=provider.slug)
+        return redirect("reports:provider_reports", slug=provider.slug)
     location = next(
         (loc for loc in locations if str(loc.uuid) == request.GET.get("location")), None
     )
@@ -151,4 +151,4 @@ def report_retry(request, run_uuid):
         messages.success(request, "The report is queued again.")
     else:
         messages.error(request, "Only a failed report can be retried.")
-    return redirect("report_run", run_uuid=run.uuid)
+    return redirect("reports:report_run", run_uuid=run.uuid)

@@ -43,17 +43,13 @@ def _seed(n_reviews: int, n_locations: int) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from assurance import review_services, reviews
-    from assurance.models import (
-        ImprovementCase,
-        Location,
-        Membership,
-        Provider,
-        Review,
-        ReviewKind,
-    )
-    from assurance.roles import Role
+    from assurance.cases.models import ImprovementCase
+    from assurance.organisations.models import Location, Membership, Provider
+    from assurance.reviews import cadence as reviews
+    from assurance.reviews import services as review_services
+    from assurance.reviews.models import Review, ReviewKind
     from domains.models import Domain
+    from domains.roles import Role
 
     user_model = get_user_model()
     provider = Provider.objects.create(name="Bench Care", slug="bench-care")
@@ -138,7 +134,7 @@ def main() -> None:
     os.environ.update(
         {
             "DATABASE_URL": bench_url,
-            "DJANGO_SETTINGS_MODULE": "assurance.settings",
+            "DJANGO_SETTINGS_MODULE": "assurance.config.settings",
             "EMAIL_URL": "memorymail://",
             "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40),
             "LOG_LEVEL": "WARNING",
@@ -155,8 +151,8 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connections
 
-        from assurance import reminders
-        from assurance.models import ReminderDelivery
+        from assurance.reviews import reminders
+        from assurance.reviews.models import ReminderDelivery
 
         mail.outbox = []
         print(f"Database {bench_name}: migrating...")

@@ -42,7 +42,7 @@ def main():
         conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     os.environ["DATABASE_URL"] = bench
     os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assurance.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assurance.config.settings")
     os.environ.setdefault("DATA_DIR", str(ROOT / "var" / "bench"))
     try:
         run()
@@ -64,16 +64,9 @@ def run():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from assurance.models import (
-        ImprovementCase,
-        Indicator,
-        Location,
-        ProportionalityJudgement,
-        Provider,
-        Reading,
-        StepRecord,
-        Team,
-    )
+    from assurance.cases.models import ImprovementCase, Indicator, Reading, StepRecord
+    from assurance.judgement.models import ProportionalityJudgement
+    from assurance.organisations.models import Location, Provider, Team
     from domains.models import Domain, EvidenceCategory
     from evidence.models import EvidenceItem, InfluenceLink
     from reports import data, rendering

@@ -4,16 +4,16 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from assurance import services
-from assurance.models import StepRecord
-from assurance.permissions import roles_at_location
+from assurance.cases import services as cases_services
+from assurance.cases.models import StepRecord
+from assurance.organisations.access import roles_at_location
 from domains.models import Domain, EvidenceCategory
 from evidence import services as evidence_services
 
 
 def open_case(*, location, actor, domain="governance", title="Governance grip", areas=None):
     domain = Domain.objects.get(slug=domain)
-    return services.case_open(
+    return cases_services.case_open(
         actor=actor,
         actor_roles=roles_at_location(actor, location),
         location=location,
@@ -27,7 +27,7 @@ def open_case(*, location, actor, domain="governance", title="Governance grip", 
 
 def complete_step(case, number, actor, **data):
     step = StepRecord.objects.get(case=case, number=number)
-    return services.step_save(
+    return cases_services.step_save(
         actor=actor,
         actor_roles=roles_at_location(actor, case.location),
         case=case,

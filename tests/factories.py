@@ -1,8 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from assurance.models import Location, Membership, Provider, ServiceType, Team
-from assurance.roles import Role
+from assurance.organisations.models import Location, Membership, Provider, ServiceType, Team
+from domains.roles import Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):

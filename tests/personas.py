@@ -2,7 +2,7 @@
 
 import pytest
 
-from assurance.roles import Role
+from domains.roles import Role
 from tests.factories import LocationFactory, MembershipFactory, TeamFactory, UserFactory
 
 

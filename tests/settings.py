@@ -1,7 +1,7 @@
 """Test settings: the product's own settings, with safe environment defaults for tests.
 
 pytest-django loads this before any conftest, so the defaults are in place when
-assurance.settings reads the environment. Real values (DATABASE_URL, REDIS_URL) still win.
+assurance.config.settings reads the environment. Real values (DATABASE_URL, REDIS_URL) still win.
 """
 
 import os
@@ -21,7 +21,7 @@ _defaults = {
 for _key, _value in _defaults.items():
     os.environ.setdefault(_key, _value)
 
-from assurance.settings import *  # noqa: E402,F403
+from assurance.config.settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when it is missing

@@ -1,6 +1,6 @@
 from django import template
 
-from .. import charts
+from assurance.cases import charts
 
 register = template.Library()
 

@@ -11,10 +11,10 @@ def test_it_logs_in_and_out(client):
     UserFactory(username="carer")
     response = client.post(reverse("login"), {"username": "carer", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("organisations:home")).status_code == 200
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("organisations:home")).status_code == 302
 
 
 def test_it_refuses_a_wrong_password_with_a_message(client):
@@ -58,19 +58,19 @@ def test_it_emails_a_reset_link(client, mailoutbox):
 
 
 def test_it_sends_anonymous_users_to_login(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("organisations:home"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
 
 def test_it_shows_the_home_page_with_roles_and_locations(client):
-    from assurance import demo
+    from assurance.demo import loader as demo
 
     demo.seed()
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username="quality.lead"))
-    text = client.get(reverse("home")).content.decode()
+    text = client.get(reverse("organisations:home")).content.decode()
     assert "Oakfield House" in text and "Oakfield Home Care" in text
     assert "Quality Lead" in text
     assert "Northgate" not in text

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from assurance.models import CaseStatus, ImprovementCase, ProportionalityJudgement, StepRecord
+from assurance.cases.models import CaseStatus, ImprovementCase, StepRecord
+from assurance.judgement.models import ProportionalityJudgement
 from domains.models import Domain, EvidenceCategory, KeyQuestion
 from evidence.models import EvidenceItem, InfluenceLink, PracticeCheck
 
@@ -18,7 +19,7 @@ def governance():
 def _open_case(client, user, location, governance):
     client.force_login(user)
     response = client.post(
-        reverse("case_create", args=[location.uuid]) + "?domain=governance",
+        reverse("casework:case_create", args=[location.uuid]) + "?domain=governance",
         {
             "domain": "governance",
             "title": "Governance grip at Elm House",
@@ -46,7 +47,7 @@ def test_it_takes_a_case_through_the_five_steps(
 
     # Step 1: quality lead
     response = client.post(
-        reverse("step_form", args=[case.uuid, 1]),
+        reverse("casework:step_form", args=[case.uuid, 1]),
         {
             "version": _step(case, 1).version,
             "what_improved": "Action completion from 40% to 85%.",
@@ -63,7 +64,7 @@ def test_it_takes_a_case_through_the_five_steps(
     # Evidence with a source and team, by the quality lead
     category = EvidenceCategory.objects.get(name="Processes")
     client.post(
-        reverse("evidence_add", args=[case.uuid]),
+        reverse("casework:evidence_add", args=[case.uuid]),
         {
             "source": "audits",
             "category": category.pk,
@@ -79,17 +80,17 @@ def test_it_takes_a_case_through_the_five_steps(
     client.force_login(registered_manager)
     assert (
         client.post(
-            reverse("link_add", args=[case.uuid]),
+            reverse("casework:link_add", args=[case.uuid]),
             {"area": case.wider_areas[0], "status": "evidenced", "evidence": [item.pk]},
         ).status_code
         == 302
     )
     client.post(
-        reverse("link_add", args=[case.uuid]), {"area": case.wider_areas[1], "status": "assumed"}
+        reverse("casework:link_add", args=[case.uuid]), {"area": case.wider_areas[1], "status": "assumed"}
     )
     assert InfluenceLink.objects.filter(case=case).count() == 2
     response = client.post(
-        reverse("step_form", args=[case.uuid, 2]),
+        reverse("casework:step_form", args=[case.uuid, 2]),
         {
             "version": _step(case, 2).version,
             "earlier_weakness": "Actions drifted.",
@@ -102,7 +103,7 @@ def test_it_takes_a_case_through_the_five_steps(
     # Step 3: deputy manager, a practice check becomes staff-practice evidence
     client.force_login(deputy_manager)
     client.post(
-        reverse("check_add", args=[case.uuid]),
+        reverse("casework:check_add", args=[case.uuid]),
         {
             "team": team.pk,
             "shift": "night",
@@ -115,7 +116,7 @@ def test_it_takes_a_case_through_the_five_steps(
     check = PracticeCheck.objects.get()
     assert check.evidence_item.source == "staff_practice"
     client.post(
-        reverse("step_form", args=[case.uuid, 3]),
+        reverse("casework:step_form", args=[case.uuid, 3]),
         {"version": _step(case, 3).version, "summary": "Consistent on nights.", "complete": "1"},
     )
     assert _step(case, 3).is_completed
@@ -123,7 +124,7 @@ def test_it_takes_a_case_through_the_five_steps(
     # Step 4: team leader
     client.force_login(team_leader)
     client.post(
-        reverse("action_add", args=[case.uuid]),
+        reverse("casework:action_add", args=[case.uuid]),
         {
             "kind": "coaching",
             "description": "Coached night staff",
@@ -133,7 +134,7 @@ def test_it_takes_a_case_through_the_five_steps(
         },
     )
     client.post(
-        reverse("step_form", args=[case.uuid, 4]),
+        reverse("casework:step_form", args=[case.uuid, 4]),
         {"version": _step(case, 4).version, "summary": "Coaching done.", "complete": "1"},
     )
     assert _step(case, 4).is_completed
@@ -141,7 +142,7 @@ def test_it_takes_a_case_through_the_five_steps(
     # Step 5: registered manager records a judgement within the evidence
     client.force_login(registered_manager)
     response = client.post(
-        reverse("step_form", args=[case.uuid, 5]),
+        reverse("casework:step_form", args=[case.uuid, 5]),
         {
             "version": _step(case, 5).version,
             "summary": "Early but real.",
@@ -158,7 +159,7 @@ def test_it_takes_a_case_through_the_five_steps(
     judgement = ProportionalityJudgement.objects.get(case=case)
     assert judgement.level == "contained" and judgement.figures and judgement.evidence_fingerprint
 
-    page = client.get(reverse("case_detail", args=[case.uuid])).content.decode()
+    page = client.get(reverse("casework:case_detail", args=[case.uuid])).content.decode()
     for label in [
         "Governance impact file",
         "Service influence note",

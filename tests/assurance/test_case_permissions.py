@@ -6,7 +6,8 @@ anonymous -> login, outsider -> 404, wrong role -> 403 with nothing saved, right
 import pytest
 from django.urls import reverse
 
-from assurance.models import ImprovementCase, Indicator, Reading, StepRecord
+from assurance.cases import services as cases_services
+from assurance.cases.models import ImprovementCase, Indicator, Reading, StepRecord
 from evidence.models import EmbeddingAction, EvidenceItem, InfluenceLink, PracticeCheck
 from tests.builders import add_evidence, complete_step, open_case
 
@@ -49,7 +50,7 @@ def _matrix(client, url, data, *, wrong, right, outsider):
 
 
 def test_it_guards_opening_a_case(client, location, team_leader, registered_manager, outsider):
-    url = reverse("case_create", args=[location.uuid]) + "?domain=governance"
+    url = reverse("casework:case_create", args=[location.uuid]) + "?domain=governance"
     data = {
         "domain": "governance",
         "title": "New case",
@@ -61,7 +62,7 @@ def test_it_guards_opening_a_case(client, location, team_leader, registered_mana
 
 
 def test_it_guards_completing_step_one(client, case, deputy_manager, quality_lead, outsider):
-    url = reverse("step_form", args=[case.uuid, 1])
+    url = reverse("casework:step_form", args=[case.uuid, 1])
     data = {
         "version": 1,
         "what_improved": "Audit actions closed on time.",
@@ -75,7 +76,7 @@ def test_it_guards_completing_step_one(client, case, deputy_manager, quality_lea
 def test_it_guards_adding_evidence(client, case, viewer, team_leader, outsider):
     from domains.models import EvidenceCategory
 
-    url = reverse("evidence_add", args=[case.uuid])
+    url = reverse("casework:evidence_add", args=[case.uuid])
     data = {
         "source": "feedback",
         "category": EvidenceCategory.objects.first().pk,
@@ -87,7 +88,7 @@ def test_it_guards_adding_evidence(client, case, viewer, team_leader, outsider):
 
 
 def test_it_guards_adding_an_indicator(client, case, team_leader, quality_lead, outsider):
-    url = reverse("indicator_add", args=[case.uuid])
+    url = reverse("casework:indicator_add", args=[case.uuid])
     data = {
         "name": "Audit actions closed on time",
         "unit": "%",
@@ -100,9 +101,8 @@ def test_it_guards_adding_an_indicator(client, case, team_leader, quality_lead, 
 
 
 def test_it_guards_adding_a_reading(client, case, viewer, team_leader, quality_lead, outsider):
-    from assurance import services
 
-    indicator = services.indicator_add(
+    indicator = cases_services.indicator_add(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         case=case,
@@ -113,7 +113,7 @@ def test_it_guards_adding_a_reading(client, case, viewer, team_leader, quality_l
         baseline=40,
         target=90,
     )
-    url = reverse("reading_add", args=[indicator.uuid])
+    url = reverse("casework:reading_add", args=[indicator.uuid])
     data = {"taken_on": "2026-05-01", "value": "55"}
     _matrix(client, url, data, wrong=viewer, right=team_leader, outsider=outsider)
 
@@ -122,7 +122,7 @@ def test_it_guards_step_two_links(
     client, case, quality_lead, team_leader, registered_manager, outsider
 ):
     complete_step(case, 1, quality_lead, what_improved="x", evidence_reviewed="y")
-    url = reverse("link_add", args=[case.uuid])
+    url = reverse("casework:link_add", args=[case.uuid])
     data = {"area": case.wider_areas[0], "status": "assumed"}
     _matrix(client, url, data, wrong=team_leader, right=registered_manager, outsider=outsider)
 
@@ -134,7 +134,7 @@ def test_it_guards_step_three_checks(
 
     complete_step(case, 1, quality_lead)
     complete_step(case, 2, registered_manager)
-    url = reverse("check_add", args=[case.uuid])
+    url = reverse("casework:check_add", args=[case.uuid])
     data = {
         "team": team.pk,
         "shift": "day",
@@ -152,14 +152,14 @@ def test_it_guards_step_four_actions(
     complete_step(case, 1, quality_lead)
     complete_step(case, 2, registered_manager)
     complete_step(case, 3, deputy_manager)
-    url = reverse("action_add", args=[case.uuid])
+    url = reverse("casework:action_add", args=[case.uuid])
     data = {"kind": "coaching", "description": "Coached", "action_date": "2026-05-03"}
     _matrix(client, url, data, wrong=deputy_manager, right=team_leader, outsider=outsider)
 
 
 def test_it_guards_reopening_a_step(client, case, quality_lead, registered_manager, outsider):
     complete_step(case, 1, quality_lead)
-    url = reverse("step_reopen", args=[case.uuid, 1])
+    url = reverse("casework:step_reopen", args=[case.uuid, 1])
     data = {"reason": "The audit figures were for the wrong month."}
     before = StepRecord.objects.get(case=case, number=1).completed_at
     assert client.post(url, data).status_code == 302
@@ -182,7 +182,7 @@ def test_it_guards_withdrawing_evidence(
     client, case, quality_lead, team_leader, registered_manager, outsider
 ):
     item = add_evidence(case, quality_lead)
-    url = reverse("evidence_withdraw", args=[item.uuid])
+    url = reverse("casework:evidence_withdraw", args=[item.uuid])
     data = {"reason": "Duplicate of the June audit."}
     client.force_login(outsider)
     assert client.post(url, data).status_code == 404
@@ -198,7 +198,7 @@ def test_it_guards_withdrawing_evidence(
 
 
 def test_it_guards_closing_a_case(client, case, quality_lead, registered_manager, outsider):
-    url = reverse("case_status", args=[case.uuid])
+    url = reverse("casework:case_status", args=[case.uuid])
     data = {"status": "withdrawn", "reason": "Opened at the wrong location."}
     client.force_login(outsider)
     assert client.post(url, data).status_code == 404
@@ -213,7 +213,7 @@ def test_it_guards_closing_a_case(client, case, quality_lead, registered_manager
 def test_it_shows_why_a_step_cannot_be_completed_out_of_order(client, case, deputy_manager):
     client.force_login(deputy_manager)
     response = client.post(
-        reverse("step_form", args=[case.uuid, 3]), {"version": 1, "summary": "x", "complete": "1"}
+        reverse("casework:step_form", args=[case.uuid, 3]), {"version": 1, "summary": "x", "complete": "1"}
     )
     assert response.status_code == 403
     assert "step 1 (Governance impact file) comes first" in response.content.decode()
@@ -223,8 +223,8 @@ def test_it_shows_why_a_step_cannot_be_completed_out_of_order(client, case, depu
 def test_it_refuses_step_three_by_the_step_one_author_and_saves_nothing(
     client, case, location, registered_manager
 ):
-    from assurance.models import Membership
-    from assurance.roles import Role
+    from assurance.organisations.models import Membership
+    from domains.roles import Role
 
     # One person holding both roles: wrote step 1, now tries to validate step 3.
     author = registered_manager
@@ -238,7 +238,7 @@ def test_it_refuses_step_three_by_the_step_one_author_and_saves_nothing(
     complete_step(case, 2, author)
     client.force_login(author)
     response = client.post(
-        reverse("step_form", args=[case.uuid, 3]),
+        reverse("casework:step_form", args=[case.uuid, 3]),
         {
             "version": StepRecord.objects.get(case=case, number=3).version,
             "summary": "Fine",

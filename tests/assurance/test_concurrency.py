@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from assurance import services
-from assurance.models import StepRecord
+from assurance.cases import services as cases_services
+from assurance.cases.models import StepRecord
+from assurance.common.stale import StaleEdit
 from tests.builders import open_case
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ def test_it_refuses_a_stale_step_edit_and_shows_the_saved_version(client, locati
     case = open_case(location=location, actor=quality_lead)
     opened_version = StepRecord.objects.get(case=case, number=1).version
     # Someone else saves first...
-    services.step_save(
+    cases_services.step_save(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         case=case,
@@ -25,7 +26,7 @@ def test_it_refuses_a_stale_step_edit_and_shows_the_saved_version(client, locati
     # ...then the second person saves the form they opened earlier.
     client.force_login(quality_lead)
     response = client.post(
-        reverse("step_form", args=[case.uuid, 1]),
+        reverse("casework:step_form", args=[case.uuid, 1]),
         {
             "version": opened_version,
             "what_improved": "Second writer's text",
@@ -44,7 +45,7 @@ def test_it_refuses_a_stale_step_edit_and_shows_the_saved_version(client, locati
 
 def test_it_refuses_a_stale_case_edit(client, location, quality_lead):
     case = open_case(location=location, actor=quality_lead)
-    services.case_update(
+    cases_services.case_update(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         case=case,
@@ -53,7 +54,7 @@ def test_it_refuses_a_stale_case_edit(client, location, quality_lead):
     )
     client.force_login(quality_lead)
     response = client.post(
-        reverse("case_edit", args=[case.uuid]),
+        reverse("casework:case_edit", args=[case.uuid]),
         {
             "version": 1,
             "title": "My rename",
@@ -70,7 +71,7 @@ def test_it_refuses_a_stale_case_edit(client, location, quality_lead):
 
 def test_it_raises_stale_edit_from_the_service(location, quality_lead):
     case = open_case(location=location, actor=quality_lead)
-    services.step_save(
+    cases_services.step_save(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         case=case,
@@ -78,8 +79,8 @@ def test_it_raises_stale_edit_from_the_service(location, quality_lead):
         data={"a": 1},
         version=1,
     )
-    with pytest.raises(services.StaleEdit):
-        services.step_save(
+    with pytest.raises(StaleEdit):
+        cases_services.step_save(
             actor=quality_lead,
             actor_roles={"quality_lead"},
             case=case,

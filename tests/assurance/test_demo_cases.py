@@ -4,10 +4,10 @@ import hashlib
 
 import pytest
 
-from assurance import demo
-from assurance.figures import case_readiness
-from assurance.models import CaseStatus, ImprovementCase
-from assurance.readiness import LEVELS
+from assurance.cases.models import CaseStatus, ImprovementCase
+from assurance.demo import loader as demo
+from assurance.judgement.figures import case_readiness
+from assurance.judgement.readiness import LEVELS
 from evidence.models import EvidenceFile, PracticeCheck, Stance
 
 pytestmark = pytest.mark.django_db

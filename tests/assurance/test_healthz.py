@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from assurance.celery import app
+from assurance.config.celery import app
 
 pytestmark = pytest.mark.django_db
 

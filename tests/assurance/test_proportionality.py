@@ -8,8 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance import services
-from assurance.models import Escalation, ProportionalityJudgement, StepRecord
+from assurance.cases import services as cases_services
+from assurance.cases.models import StepRecord
+from assurance.escalations import services as escalations_services
+from assurance.escalations.models import Escalation
+from assurance.judgement import services as judgement_services
+from assurance.judgement.models import ProportionalityJudgement
 from domains.models import KeyQuestion
 from tests.builders import add_evidence, complete_step, open_case
 
@@ -46,14 +50,14 @@ def _post_judgement(client, case, level, **extra):
         "complete": "1",
         **extra,
     }
-    return client.post(reverse("step_form", args=[case.uuid, 5]), data)
+    return client.post(reverse("casework:step_form", args=[case.uuid, 5]), data)
 
 
 def test_it_shows_the_supportable_level_and_figures_beside_the_step_five_form(
     client, at_step_five, registered_manager
 ):
     client.force_login(registered_manager)
-    page = client.get(reverse("case_detail", args=[at_step_five.uuid])).content.decode()
+    page = client.get(reverse("casework:case_detail", args=[at_step_five.uuid])).content.decode()
     assert "The evidence supports up to Contained" in page
     assert "0 of 1 team has supporting frontline evidence in the last 90 days" in page
 
@@ -78,9 +82,9 @@ def test_it_flags_an_overclaim_with_justification_on_the_case_and_the_list(
     assert response.status_code == 302
     judgement = ProportionalityJudgement.objects.get()
     assert judgement.exceeds_evidence and judgement.supportable_level == "contained"
-    page = client.get(reverse("case_detail", args=[at_step_five.uuid])).content.decode()
+    page = client.get(reverse("casework:case_detail", args=[at_step_five.uuid])).content.decode()
     assert "Judgement exceeds evidence" in page and "agency-staffed teams" in page
-    listing = client.get(reverse("location_cases", args=[location.uuid])).content.decode()
+    listing = client.get(reverse("casework:location_cases", args=[location.uuid])).content.decode()
     assert "Judgement exceeds evidence" in listing
     escalation = Escalation.objects.get(case=at_step_five)
     assert escalation.trigger == "overclaim"
@@ -95,7 +99,7 @@ def test_it_stores_a_snapshot_and_flags_evidence_changed_until_confirmed(
     assert judgement.figures["spread"]["active_teams"] == 1
     assert judgement.thresholds["significant"]["spread"] == 0.5
     assert len(judgement.evidence_fingerprint["items"]) == 1
-    url = reverse("case_detail", args=[at_step_five.uuid])
+    url = reverse("casework:case_detail", args=[at_step_five.uuid])
     assert "Evidence changed since this judgement" not in client.get(url).content.decode()
 
     add_evidence(at_step_five, quality_lead, source="feedback", stance="contradicts", team=team)
@@ -103,7 +107,7 @@ def test_it_stores_a_snapshot_and_flags_evidence_changed_until_confirmed(
     assert "Evidence changed since this judgement" in page
     assert "1 evidence item added" in page
 
-    response = client.post(reverse("judgement_confirm", args=[at_step_five.uuid]))
+    response = client.post(reverse("casework:judgement_confirm", args=[at_step_five.uuid]))
     assert response.status_code == 302
     assert "Evidence changed since this judgement" not in client.get(url).content.decode()
     judgement.refresh_from_db()
@@ -111,9 +115,13 @@ def test_it_stores_a_snapshot_and_flags_evidence_changed_until_confirmed(
 
 
 def test_it_flags_changed_readings_too(at_step_five, registered_manager, quality_lead):
-    from assurance.figures import evidence_fingerprint, fingerprint_changes, load_case_data
+    from assurance.judgement.figures import (
+        evidence_fingerprint,
+        fingerprint_changes,
+        load_case_data,
+    )
 
-    indicator = services.indicator_add(
+    indicator = cases_services.indicator_add(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         case=at_step_five,
@@ -124,7 +132,7 @@ def test_it_flags_changed_readings_too(at_step_five, registered_manager, quality
         baseline=40,
         target=90,
     )
-    services.judgement_record(
+    judgement_services.judgement_record(
         actor=registered_manager,
         actor_roles={"registered_manager"},
         case=at_step_five,
@@ -136,7 +144,7 @@ def test_it_flags_changed_readings_too(at_step_five, registered_manager, quality
         escalate=False,
     )
     stored = ProportionalityJudgement.objects.get().evidence_fingerprint
-    services.reading_add(
+    cases_services.reading_add(
         actor=quality_lead,
         actor_roles={"quality_lead"},
         indicator=indicator,
@@ -152,7 +160,7 @@ def test_it_supersedes_rather_than_overwrites_a_judgement(client, at_step_five, 
     client.force_login(registered_manager)
     _post_judgement(client, at_step_five, "contained")
     client.post(
-        reverse("step_reopen", args=[at_step_five.uuid, 5]),
+        reverse("casework:step_reopen", args=[at_step_five.uuid, 5]),
         {"reason": "New observations from the night team."},
     )
     _post_judgement(client, at_step_five, "contained", rationale="Re-recorded after nights.")
@@ -166,7 +174,7 @@ def test_it_raises_one_escalation_when_the_judgement_asks(client, at_step_five, 
     _post_judgement(client, at_step_five, "contained", escalate="on")
     escalation = Escalation.objects.get()
     assert escalation.trigger == "judgement" and escalation.owner is None
-    again, created = services.escalation_raise(
+    again, created = escalations_services.escalation_raise(
         case=at_step_five, trigger="judgement", dedupe_key=escalation.dedupe_key
     )
     assert not created and again == escalation
@@ -175,10 +183,10 @@ def test_it_raises_one_escalation_when_the_judgement_asks(client, at_step_five, 
 def test_it_guards_escalation_updates(
     client, at_step_five, registered_manager, team_leader, deputy_manager, outsider
 ):
-    escalation, _ = services.escalation_raise(
+    escalation, _ = escalations_services.escalation_raise(
         case=at_step_five, trigger="manual", action="Direct observational checks"
     )
-    url = reverse("escalation_detail", args=[escalation.uuid])
+    url = reverse("escalations:escalation_detail", args=[escalation.uuid])
     data = {
         "version": escalation.version,
         "owner": team_leader.pk,
@@ -215,7 +223,7 @@ def test_it_guards_escalation_updates(
 def test_it_guards_raising_an_escalation_by_hand(
     client, at_step_five, registered_manager, team_leader, outsider
 ):
-    url = reverse("escalation_new", args=[at_step_five.uuid])
+    url = reverse("escalations:escalation_new", args=[at_step_five.uuid])
     data = {
         "action": at_step_five.domain.escalation_actions[0],
         "detail": "Nights",
@@ -235,22 +243,22 @@ def test_it_marks_overdue_escalations_with_a_frozen_clock(
     client, at_step_five, registered_manager, time_machine
 ):
     time_machine.move_to(timezone.make_aware(timezone.datetime(2026, 11, 10, 9)), tick=False)
-    services.escalation_raise(
+    escalations_services.escalation_raise(
         case=at_step_five, trigger="manual", action="Tighter follow-up", due_on=date(2026, 11, 20)
     )
     client.force_login(registered_manager)
-    url = reverse("location_escalations", args=[at_step_five.location.uuid])
+    url = reverse("escalations:location_escalations", args=[at_step_five.location.uuid])
     assert '<span class="badge badge-danger">Overdue</span>' not in client.get(url).content.decode()
     time_machine.move_to(timezone.make_aware(timezone.datetime(2026, 11, 21, 9)), tick=False)
     client.force_login(registered_manager)
     assert '<span class="badge badge-danger">Overdue</span>' in client.get(url).content.decode()
-    page = client.get(reverse("case_detail", args=[at_step_five.uuid])).content.decode()
+    page = client.get(reverse("casework:case_detail", args=[at_step_five.uuid])).content.decode()
     assert '<span class="badge badge-danger">Overdue</span>' in page
 
 
 def _rating_queries(client, location):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("location_rating", args=[location.uuid]))
+        response = client.get(reverse("rating:location_rating", args=[location.uuid]))
     assert response.status_code == 200
     return len(ctx.captured_queries), response.content.decode()
 
@@ -266,7 +274,7 @@ def test_it_keeps_the_rating_picture_queries_flat(
             )
         case.current_step = 5
         case.save()
-        services.judgement_record(
+        judgement_services.judgement_record(
             actor=registered_manager,
             actor_roles={"registered_manager"},
             case=case,
@@ -296,7 +304,7 @@ def test_it_computes_the_picture_from_scores_and_flags_a_boundary(
     from domains.models import QualityStatement
 
     client.force_login(registered_manager)
-    url = reverse("location_rating_update", args=[location.uuid])
+    url = reverse("rating:location_rating_update", args=[location.uuid])
     safe = QualityStatement.objects.filter(key_question__slug="safe").order_by("order")
     # 8 Safe statements: five 3s and three 2s = 21/32 = 65.6% -> Good
     for i, qs in enumerate(safe):
@@ -310,7 +318,7 @@ def test_it_computes_the_picture_from_scores_and_flags_a_boundary(
                 "rationale": "Self-assessment",
             },
         )
-    page = client.get(reverse("location_rating", args=[location.uuid])).content.decode()
+    page = client.get(reverse("rating:location_rating", args=[location.uuid])).content.decode()
     assert "65.6% · Good" in page
     # one more 2 instead of a 3 gives 20/32 = 62.5%: between bands
     client.post(
@@ -323,7 +331,7 @@ def test_it_computes_the_picture_from_scores_and_flags_a_boundary(
             "rationale": "Rechecked",
         },
     )
-    page = client.get(reverse("location_rating", args=[location.uuid])).content.decode()
+    page = client.get(reverse("rating:location_rating", args=[location.uuid])).content.decode()
     assert "62.5%" in page and "Boundary: Requires improvement or Good" in page
     assert "judgement required" in page
 
@@ -333,16 +341,16 @@ def test_it_says_so_when_the_framework_has_no_scoring(client, location, register
 
     Framework.objects.filter(is_current=True).update(has_scoring=False)
     client.force_login(registered_manager)
-    page = client.get(reverse("location_rating", args=[location.uuid])).content.decode()
+    page = client.get(reverse("rating:location_rating", args=[location.uuid])).content.decode()
     assert "does not use scoring" in page
 
 
 def test_it_lets_only_managers_record_published_ratings(
     client, location, team_leader, registered_manager
 ):
-    from assurance.models import PublishedRating
+    from assurance.rating.models import PublishedRating
 
-    url = reverse("location_rating_update", args=[location.uuid])
+    url = reverse("rating:location_rating_update", args=[location.uuid])
     data = {
         "form": "published",
         "key_question": KeyQuestion.objects.get(slug="safe").pk,
@@ -361,13 +369,13 @@ def test_it_lists_contradicting_evidence_beside_the_figures(
 ):
     add_evidence(at_step_five, quality_lead, source="feedback", stance="contradicts", team=team)
     client.force_login(registered_manager)
-    page = client.get(reverse("case_detail", args=[at_step_five.uuid])).content.decode()
+    page = client.get(reverse("casework:case_detail", args=[at_step_five.uuid])).content.decode()
     readiness_panel = page.split('id="readiness"')[1].split("</section>")[0]
     assert "Contradicts" in readiness_panel and "feedback evidence" in readiness_panel
 
 
 def test_it_shows_escalations_a_person_owns_in_my_work(client, at_step_five, team_leader):
-    services.escalation_raise(
+    escalations_services.escalation_raise(
         case=at_step_five,
         trigger="manual",
         action="Broader coaching",
@@ -375,5 +383,5 @@ def test_it_shows_escalations_a_person_owns_in_my_work(client, at_step_five, tea
         due_on=date(2026, 1, 5),
     )
     client.force_login(team_leader)
-    page = client.get(reverse("my_work")).content.decode()
+    page = client.get(reverse("casework:my_work")).content.decode()
     assert "Broader coaching" in page and "Overdue" in page

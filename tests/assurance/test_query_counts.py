@@ -36,7 +36,7 @@ def test_it_keeps_my_work_flat(
 ):
     _cases(1, location, quality_lead)
     client.force_login(registered_manager)
-    url = reverse("my_work")
+    url = reverse("casework:my_work")
     one = _queries(client, url)
     _cases(19, location, quality_lead, start=1)
     with django_assert_max_num_queries(MY_WORK_QUERIES):
@@ -51,8 +51,8 @@ def test_it_keeps_the_case_lists_flat(
     _cases(1, location, quality_lead)
     client.force_login(senior_leader)
     urls = [
-        reverse("location_cases", args=[location.uuid]),
-        reverse("provider_cases", args=[location.provider.slug]),
+        reverse("casework:location_cases", args=[location.uuid]),
+        reverse("casework:provider_cases", args=[location.provider.slug]),
     ]
     ones = [_queries(client, url) for url in urls]
     _cases(19, location, quality_lead, start=1)
@@ -69,7 +69,7 @@ def test_it_keeps_the_case_page_flat(
     case = open_case(location=location, actor=quality_lead)
     add_evidence(case, quality_lead, team=team)
     client.force_login(registered_manager)
-    url = reverse("case_detail", args=[case.uuid])
+    url = reverse("casework:case_detail", args=[case.uuid])
     one = _queries(client, url)
     for i in range(19):
         add_evidence(case, quality_lead, team=team, source=["audits", "feedback"][i % 2])

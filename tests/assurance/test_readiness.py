@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assurance.readiness import (
+from assurance.judgement.readiness import (
     LEVELS,
     SOURCES,
     Assessment,

@@ -45,8 +45,8 @@ def test_it_refuses_without_force_when_debug_is_off(settings):
 
 
 def test_it_gives_the_two_demo_locations_different_service_types():
-    from assurance import demo
-    from assurance.models import Location
+    from assurance.demo import loader as demo
+    from assurance.organisations.models import Location
 
     demo.seed()
     types = set(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from assurance import workflow as wf
-from assurance.roles import Role
+from assurance.cases import workflow as wf
+from domains.roles import Role
 
 ROLES = [
     Role.QUALITY_LEAD,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from assurance import demo
+from assurance.demo import loader as demo
 
 pytestmark = pytest.mark.browser
 
@@ -414,12 +414,12 @@ OVERFLOWING = """
 
 @pytest.mark.parametrize("viewport", [{"width": 320, "height": 720}])
 def test_case_pages_do_not_scroll_sideways_at_320px(page: Page, viewport):
-    from assurance.models import ImprovementCase
+    from assurance.cases.models import ImprovementCase
 
     demo.seed()
     titles = [demo.GOVERNANCE_TITLE, demo.RECORD_QUALITY_TITLE, demo.WORKFORCE_TITLE]
     urls = {
-        title: reverse("case_detail", args=[ImprovementCase.objects.get(title=title).uuid])
+        title: reverse("casework:case_detail", args=[ImprovementCase.objects.get(title=title).uuid])
         for title in titles
     }
     sign_in(page, "quality.lead")

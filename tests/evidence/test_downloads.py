@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance.roles import Role
-from assurance.services import case_open
+from assurance.cases.services import case_open
 from domains.models import Domain, EvidenceCategory
+from domains.roles import Role
 from evidence.models import EvidenceFile
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def add_file(client, user, case, team, name, content):
     """Upload through the real view and return the stored file row."""
     client.force_login(user)
     response = client.post(
-        reverse("evidence_add", args=[case.uuid]),
+        reverse("casework:evidence_add", args=[case.uuid]),
         {
             "source": "audits",
             "category": EvidenceCategory.objects.filter(name="Processes").first().pk,
@@ -64,7 +64,7 @@ def stored_pdf(client, case, team, team_leader):
 
 
 def url(stored):
-    return reverse("file_download", args=[stored.uuid])
+    return reverse("evidence:file_download", args=[stored.uuid])
 
 
 def test_it_serves_the_file_as_an_attachment_under_its_original_name(
@@ -143,7 +143,7 @@ def test_it_lets_a_provider_wide_senior_leader_download(client, stored_pdf, seni
 def test_it_gives_404_for_an_unknown_file(client, stored_pdf, team_leader):
     client.force_login(team_leader)
 
-    response = client.get(reverse("file_download", args=["00000000-0000-0000-0000-000000000000"]))
+    response = client.get(reverse("evidence:file_download", args=["00000000-0000-0000-0000-000000000000"]))
 
     assert response.status_code == 404
 

@@ -17,9 +17,9 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance.roles import Role
-from assurance.services import case_open
+from assurance.cases.services import case_open
 from domains.models import Domain, EvidenceCategory
+from domains.roles import Role
 from evidence.models import EvidenceFile, EvidenceItem
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def form_data(team, files=(), **overrides):
 def post_evidence(client, user, case, team, files=(), **overrides):
     client.force_login(user)
     return client.post(
-        reverse("evidence_add", args=[case.uuid]), form_data(team, files, **overrides)
+        reverse("casework:evidence_add", args=[case.uuid]), form_data(team, files, **overrides)
     )
 
 
@@ -128,7 +128,7 @@ def files_on_disk():
 
 
 def download(client, stored):
-    response = client.get(reverse("file_download", args=[stored.uuid]))
+    response = client.get(reverse("evidence:file_download", args=[stored.uuid]))
     assert response.status_code == 200
     return b"".join(response.streaming_content)
 
@@ -362,7 +362,7 @@ def test_it_removes_files_already_written_when_saving_fails(
 
 def test_it_sends_an_anonymous_user_to_login(client, case, team):
     response = client.post(
-        reverse("evidence_add", args=[case.uuid]),
+        reverse("casework:evidence_add", args=[case.uuid]),
         form_data(team, [upload("audit.pdf", pdf_bytes())]),
     )
 
@@ -395,7 +395,7 @@ def test_it_lets_a_team_leader_at_the_location_add_evidence(client, case, team, 
     response = post_evidence(client, team_leader, case, team, [upload("audit.pdf", pdf_bytes())])
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("case_detail", args=[case.uuid]))
+    assert response.url.startswith(reverse("casework:case_detail", args=[case.uuid]))
     item = EvidenceItem.objects.get()
     assert item.case == case and item.created_by == team_leader
     assert item.files.count() == 1

@@ -9,8 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assurance import demo, services
-from assurance.models import ImprovementCase, Location, Provider, StepRecord
+from assurance.cases.models import ImprovementCase, StepRecord
+from assurance.demo import loader as demo
+from assurance.judgement import services as judgement_services
+from assurance.organisations.models import Location, Provider
 from domains.models import KeyQuestion
 from reports import data, rendering
 from reports import services as report_services
@@ -62,7 +64,7 @@ def overclaim_case(seeded):
         (4, "team.leader"),
     ]:
         complete_step(case, number, _user(name))
-    services.judgement_record(
+    judgement_services.judgement_record(
         actor=_user("registered.manager"),
         actor_roles={"registered_manager"},
         case=case,
@@ -155,7 +157,7 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
     client.force_login(_user("senior.leader"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("request_quarterly", args=["oakfield-care"]),
+            reverse("reports:request_quarterly", args=["oakfield-care"]),
             {"quarter": "2026-Q4", "location": ""},
         )
     run = ReportRun.objects.get()
@@ -170,19 +172,19 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
     files = list(Path(run.file.storage.location, "reports").rglob("*.pdf"))
     assert len(files) == 1
     # progress page and download, recorded
-    assert "Download the PDF" in client.get(reverse("report_run", args=[run.uuid])).content.decode()
-    download = client.get(reverse("report_download", args=[run.uuid]))
+    assert "Download the PDF" in client.get(reverse("reports:report_run", args=[run.uuid])).content.decode()
+    download = client.get(reverse("reports:report_download", args=[run.uuid]))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert ReportDownload.objects.filter(run=run, user=_user("senior.leader")).count() == 1
     # regenerating creates a new run; the old stays listed
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("request_quarterly", args=["oakfield-care"]),
+            reverse("reports:request_quarterly", args=["oakfield-care"]),
             {"quarter": "2026-Q4", "location": ""},
         )
     assert ReportRun.objects.count() == 2
-    listing = client.get(reverse("provider_reports", args=["oakfield-care"])).content.decode()
+    listing = client.get(reverse("reports:provider_reports", args=["oakfield-care"])).content.decode()
     assert listing.count("2026-Q4 · All locations") == 2
 
 
@@ -213,7 +215,7 @@ def test_it_marks_a_failed_render_with_its_message_and_can_retry(
 
 
 def test_it_guards_reports(client, seeded, django_capture_on_commit_callbacks):
-    url = reverse("request_quarterly", args=["oakfield-care"])
+    url = reverse("reports:request_quarterly", args=["oakfield-care"])
     form = {"quarter": "2026-Q4", "location": ""}
     assert client.post(url, form).status_code == 302  # anonymous -> login
     client.force_login(_user("outsider"))
@@ -231,7 +233,7 @@ def test_it_guards_reports(client, seeded, django_capture_on_commit_callbacks):
     run = ReportRun.objects.get()
     assert run.location == house
     # archived run downloads are checked the same way
-    download = reverse("report_download", args=[run.uuid])
+    download = reverse("reports:report_download", args=[run.uuid])
     client.force_login(_user("outsider"))
     assert client.get(download).status_code == 404
     client.force_login(_user("team.leader"))
@@ -241,7 +243,7 @@ def test_it_guards_reports(client, seeded, django_capture_on_commit_callbacks):
 
 
 def test_it_hides_a_provider_report_from_another_providers_senior_leader(client, seeded):
-    from assurance.models import Membership
+    from assurance.organisations.models import Membership
 
     run = ReportRun.objects.create(
         kind="quarterly",
@@ -254,9 +256,9 @@ def test_it_hides_a_provider_report_from_another_providers_senior_leader(client,
     leader = User.objects.create_user("northgate.leader", password="x" * 20)
     Membership.objects.create(user=leader, provider=other, role="senior_leader")
     client.force_login(leader)
-    assert client.get(reverse("report_run", args=[run.uuid])).status_code == 404
-    assert client.get(reverse("report_download", args=[run.uuid])).status_code == 404
-    assert client.get(reverse("provider_reports", args=["oakfield-care"])).status_code == 404
+    assert client.get(reverse("reports:report_run", args=[run.uuid])).status_code == 404
+    assert client.get(reverse("reports:report_download", args=[run.uuid])).status_code == 404
+    assert client.get(reverse("reports:provider_reports", args=["oakfield-care"])).status_code == 404
 
 
 def test_it_gathers_report_data_in_a_fixed_number_of_queries(location, quality_lead):
@@ -309,32 +311,32 @@ def test_it_never_fetches_a_url_a_user_typed(location, quality_lead, monkeypatch
 
 def test_it_previews_the_same_template_in_the_browser(client, seeded):
     client.force_login(_user("senior.leader"))
-    page = client.get(reverse("quarterly_preview", args=["oakfield-care"]), {"quarter": "2026-Q4"})
+    page = client.get(reverse("reports:quarterly_preview", args=["oakfield-care"]), {"quarter": "2026-Q4"})
     assert page.status_code == 200
     text = page.content.decode()
     assert "Quarterly assurance report" in text and "Executive summary" in text
     case = ImprovementCase.objects.get(domain__slug="governance")
-    page = client.get(reverse("case_summary", args=[case.uuid]))
+    page = client.get(reverse("reports:case_summary", args=[case.uuid]))
     assert case.title in page.content.decode()
 
 
 def test_it_keeps_working_when_the_task_queue_is_down(
     client, seeded, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from assurance.celery import app
+    from assurance.config.celery import app
 
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     client.force_login(_user("senior.leader"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("request_quarterly", args=["oakfield-care"]),
+            reverse("reports:request_quarterly", args=["oakfield-care"]),
             {"quarter": "2026-Q4", "location": ""},
         )
     assert response.status_code == 302
     run = ReportRun.objects.get()
     assert run.status == RunStatus.FAILED and "task queue was not reachable" in run.error
-    page = client.get(reverse("report_run", args=[run.uuid])).content.decode()
+    page = client.get(reverse("reports:report_run", args=[run.uuid])).content.decode()
     assert "Retry" in page
 
 

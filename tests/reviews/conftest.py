@@ -5,8 +5,10 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from assurance import review_services, reviews
-from assurance.models import Escalation, Review, ReviewKind
+from assurance.escalations.models import Escalation
+from assurance.reviews import cadence as reviews
+from assurance.reviews import services as review_services
+from assurance.reviews.models import Review, ReviewKind
 from tests.builders import open_case
 
 

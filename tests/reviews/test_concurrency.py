@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from assurance import reminders
-from assurance.models import DeliveryStatus, Notification, ReminderDelivery
+from assurance.reviews import reminders
+from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery
 from tests.builders import open_case
 from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 

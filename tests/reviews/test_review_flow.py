@@ -5,16 +5,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from assurance import review_services
-from assurance import workflow as wf
-from assurance.models import (
-    CaseStatus,
-    Escalation,
-    EscalationTrigger,
-    Review,
-    ReviewKind,
-    ReviewStatus,
-)
+from assurance.cases import workflow as wf
+from assurance.cases.models import CaseStatus
+from assurance.escalations.models import Escalation, EscalationTrigger
+from assurance.reviews import services as review_services
+from assurance.reviews.models import Review, ReviewKind, ReviewStatus
 from tests.builders import open_case
 from tests.reviews.conftest import monthly_review, quarterly_review
 

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assurance import reviews
-from assurance.reviews import Cadence
+from assurance.reviews import cadence as reviews
+from assurance.reviews.cadence import Cadence
 
 MONTHLY = Cadence(months=1, due_day=28)
 MONTH_END = Cadence(months=1, due_day=31)

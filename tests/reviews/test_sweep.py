@@ -10,15 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assurance import reminders, reviews
-from assurance.models import (
-    DeliveryStatus,
-    Membership,
-    Notification,
-    ReminderDelivery,
-    ReviewStatus,
-)
-from assurance.roles import Role
+from assurance.organisations.models import Membership
+from assurance.reviews import cadence as reviews
+from assurance.reviews import reminders
+from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery, ReviewStatus
+from domains.roles import Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 

@@ -9,13 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assurance import reminders, tasks
-from assurance.models import DeliveryStatus, Notification, ReminderDelivery
+from assurance.reviews import reminders
+from assurance.reviews import tasks as reviews_tasks
+from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery
 from tests.reviews.conftest import monthly_review
 
 pytestmark = pytest.mark.django_db
 
-SEND = "assurance.reminders.EmailMultiAlternatives.send"
+SEND = "assurance.reviews.reminders.EmailMultiAlternatives.send"
 
 
 def test_the_sweep_task_sends_each_reminder_once(
@@ -23,9 +24,9 @@ def test_the_sweep_task_sends_each_reminder_once(
 ):
     monthly_review(case, days=1)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.reminders_sweep.delay()
+        reviews_tasks.reminders_sweep.delay()
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.reminders_sweep.delay()
+        reviews_tasks.reminders_sweep.delay()
     assert [m.to for m in mailoutbox] == [["rm@example.org"]]
     assert ReminderDelivery.objects.get().status == DeliveryStatus.SENT
 
@@ -37,10 +38,10 @@ def test_a_transient_email_error_is_retried_with_backoff(case, registered_manage
     retrying = RuntimeError("retry")
     with (
         mock.patch(SEND, side_effect=disconnected),
-        mock.patch.object(tasks.reminders_deliver, "retry", side_effect=retrying) as retry,
+        mock.patch.object(reviews_tasks.reminders_deliver, "retry", side_effect=retrying) as retry,
         pytest.raises(RuntimeError, match="retry"),
     ):
-        tasks.reminders_deliver.run(result.recipients[0])
+        reviews_tasks.reminders_deliver.run(result.recipients[0])
     assert retry.call_args.kwargs["countdown"] == 60
     row = ReminderDelivery.objects.get()
     assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1)
@@ -91,8 +92,8 @@ def test_a_refused_recipient_is_not_retried(case, registered_manager):
 def test_a_retry_after_success_sends_nothing(case, registered_manager, mailoutbox):
     monthly_review(case, days=1)
     result = reminders.sweep()
-    tasks.reminders_deliver.run(result.recipients[0])
-    tasks.reminders_deliver.run(result.recipients[0])  # a redelivered message
+    reviews_tasks.reminders_deliver.run(result.recipients[0])
+    reviews_tasks.reminders_deliver.run(result.recipients[0])  # a redelivered message
     assert len(mailoutbox) == 1
 
 
@@ -115,25 +116,25 @@ def test_the_command_prints_what_it_sent(case, registered_manager, senior_leader
 
 def test_a_starting_worker_asks_for_a_sweep(settings):
     settings.REMINDER_SWEEP_ON_WORKER_START = True
-    with mock.patch.object(tasks, "enqueue") as enqueue:
-        tasks.sweep_when_a_worker_starts()
-    enqueue.assert_called_once_with(tasks.reminders_sweep)
+    with mock.patch.object(reviews_tasks, "enqueue") as enqueue:
+        reviews_tasks.sweep_when_a_worker_starts()
+    enqueue.assert_called_once_with(reviews_tasks.reminders_sweep)
     settings.REMINDER_SWEEP_ON_WORKER_START = False
-    with mock.patch.object(tasks, "enqueue") as enqueue:
-        tasks.sweep_when_a_worker_starts()
+    with mock.patch.object(reviews_tasks, "enqueue") as enqueue:
+        reviews_tasks.sweep_when_a_worker_starts()
     enqueue.assert_not_called()
 
 
 def test_the_beat_schedule_runs_the_sweep(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reminders-sweep"]
-    assert entry["task"] == tasks.reminders_sweep.name
+    assert entry["task"] == reviews_tasks.reminders_sweep.name
     assert entry["schedule"] == settings.REMINDER_SWEEP_SECONDS
-    assert tasks.reminders_sweep.acks_late and tasks.reminders_deliver.acks_late
+    assert reviews_tasks.reminders_sweep.acks_late and reviews_tasks.reminders_deliver.acks_late
 
 
 def test_the_demo_has_an_overdue_review_that_reminds_its_manager(settings, mailoutbox):
-    from assurance import demo
-    from assurance.models import Review
+    from assurance.demo import loader as demo
+    from assurance.reviews.models import Review
 
     settings.DEBUG = True
     call_command("seed_demo")

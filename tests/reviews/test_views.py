@@ -5,10 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assurance import reminders
-from assurance.models import (
+from assurance.common import queueing as common_queueing
+from assurance.escalations.models import Escalation
+from assurance.reviews import reminders
+from assurance.reviews import tasks as reviews_tasks
+from assurance.reviews.models import (
     DeliveryStatus,
-    Escalation,
     Notification,
     ReminderDelivery,
     Review,
@@ -37,7 +39,7 @@ def _queries(client, url):
 
 
 def _complete_url(review):
-    return reverse("review_complete", args=[review.uuid])
+    return reverse("reviews:review_complete", args=[review.uuid])
 
 
 def test_completing_needs_a_login(client, case):
@@ -51,7 +53,7 @@ def test_completing_is_404_for_an_outsider(client, case, outsider):
     review = monthly_review(case, days=2)
     client.force_login(outsider)
     assert client.post(_complete_url(review), {"outcome": "on_track"}).status_code == 404
-    assert client.get(reverse("review_detail", args=[review.uuid])).status_code == 404
+    assert client.get(reverse("reviews:review_detail", args=[review.uuid])).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["quality_lead", "deputy_manager", "senior_leader", "viewer"])
@@ -72,7 +74,7 @@ def test_the_registered_manager_completes_the_monthly_review(client, case, regis
         _complete_url(review), {"outcome": "gap_observed", "notes": "Nights lag behind."}
     )
     assert response.status_code == 302
-    assert response.url == reverse("review_detail", args=[review.uuid])
+    assert response.url == reverse("reviews:review_detail", args=[review.uuid])
     review.refresh_from_db()
     assert (review.status, review.outcome, review.completed_by) == (
         "completed",
@@ -99,7 +101,7 @@ def test_the_quarterly_review_is_for_senior_leaders(
 ):
     review = quarterly_review(provider, days=3)
     client.force_login(registered_manager)
-    assert client.get(reverse("review_detail", args=[review.uuid])).status_code == 200
+    assert client.get(reverse("reviews:review_detail", args=[review.uuid])).status_code == 200
     response = client.post(_complete_url(review), {"outcome": "on_track"})
     assert response.status_code == 403
     client.force_login(senior_leader)
@@ -110,7 +112,7 @@ def test_the_quarterly_review_is_for_senior_leaders(
 
 def test_skipping_follows_the_same_rules(client, case, quality_lead, registered_manager):
     review = monthly_review(case, days=2)
-    url = reverse("review_skip", args=[review.uuid])
+    url = reverse("reviews:review_skip", args=[review.uuid])
     client.force_login(quality_lead)
     assert client.post(url, {"reason": "Not needed this month."}).status_code == 403
     client.force_login(registered_manager)
@@ -133,14 +135,14 @@ def notification(registered_manager):
 
 
 def test_marking_read_needs_a_login(client, notification):
-    response = client.post(reverse("notification_read", args=[notification.uuid]))
+    response = client.post(reverse("reviews:notification_read", args=[notification.uuid]))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("persona", ["outsider", "senior_leader", "quality_lead"])
 def test_someone_elses_notification_is_404(client, notification, persona, request):
     client.force_login(request.getfixturevalue(persona))
-    response = client.post(reverse("notification_read", args=[notification.uuid]))
+    response = client.post(reverse("reviews:notification_read", args=[notification.uuid]))
     assert response.status_code == 404
     notification.refresh_from_db()
     assert notification.read_at is None
@@ -148,12 +150,12 @@ def test_someone_elses_notification_is_404(client, notification, persona, reques
 
 def test_marking_read_is_post_only(client, notification, registered_manager):
     client.force_login(registered_manager)
-    assert client.get(reverse("notification_read", args=[notification.uuid])).status_code == 405
+    assert client.get(reverse("reviews:notification_read", args=[notification.uuid])).status_code == 405
 
 
 def test_the_owner_marks_it_read_and_goes_to_the_item(client, notification, registered_manager):
     client.force_login(registered_manager)
-    url = reverse("notification_read", args=[notification.uuid])
+    url = reverse("reviews:notification_read", args=[notification.uuid])
     response = client.post(url, {"next": "/reviews/x/"})
     assert (response.status_code, response.url) == (302, "/reviews/x/")
     notification.refresh_from_db()
@@ -161,14 +163,14 @@ def test_the_owner_marks_it_read_and_goes_to_the_item(client, notification, regi
     assert first is not None
     # Only its own items' links are followed; anything else goes back to the list.
     response = client.post(url, {"next": "https://evil.example/"})
-    assert response.url == reverse("notification_list")
+    assert response.url == reverse("reviews:notification_list")
     notification.refresh_from_db()
     assert notification.read_at == first
 
 
 def test_mark_all_read(client, notification, registered_manager):
     client.force_login(registered_manager)
-    client.post(reverse("notifications_read_all"))
+    client.post(reverse("reviews:notifications_read_all"))
     assert not Notification.objects.filter(read_at__isnull=True).exists()
 
 
@@ -182,9 +184,9 @@ def test_every_page_shows_the_unread_count_for_one_query(
     Notification.objects.create(user=registered_manager, title="Read", read_at="2026-01-01T00:00Z")
     client.force_login(registered_manager)
     for url in (
-        reverse("home"),
-        reverse("case_detail", args=[case.uuid]),
-        reverse("notification_list"),
+        reverse("organisations:home"),
+        reverse("casework:case_detail", args=[case.uuid]),
+        reverse("reviews:notification_list"),
     ):
         with CaptureQueriesContext(connection) as ctx:
             page = client.get(url).content.decode()
@@ -210,7 +212,7 @@ def test_anonymous_pages_cost_no_bell_query(client):
 def test_the_monthly_review_form_shows_the_case_figures_and_gap(client, case, registered_manager):
     review = monthly_review(case, days=-2)
     client.force_login(registered_manager)
-    page = client.get(reverse("review_detail", args=[review.uuid])).content.decode()
+    page = client.get(reverse("reviews:review_detail", args=[review.uuid])).content.decode()
     assert "Gap between leadership-side and frontline progress" in page
     assert "Spread:" in page and "Traceability:" in page
     assert "Record this review" in page and 'value="close_case"' in page
@@ -218,7 +220,7 @@ def test_the_monthly_review_form_shows_the_case_figures_and_gap(client, case, re
 
 
 def test_the_monthly_review_warns_after_a_gap(client, case, registered_manager):
-    from assurance import review_services
+    from assurance.reviews import services as review_services
 
     review_services.review_complete(
         actor=registered_manager,
@@ -229,7 +231,7 @@ def test_the_monthly_review_warns_after_a_gap(client, case, registered_manager):
     )
     following = Review.objects.get(case=case, status="due")
     client.force_login(registered_manager)
-    page = client.get(reverse("review_detail", args=[following.uuid])).content.decode()
+    page = client.get(reverse("reviews:review_detail", args=[following.uuid])).content.decode()
     assert "raises a “repeated gap” escalation" in page
 
 
@@ -241,7 +243,7 @@ def test_the_quarterly_form_lists_every_case_and_escalation(
     escalation(other, days=9, action="Competency recheck")
     review = quarterly_review(provider, days=4)
     client.force_login(senior_leader)
-    page = client.get(reverse("review_detail", args=[review.uuid])).content.decode()
+    page = client.get(reverse("reviews:review_detail", args=[review.uuid])).content.decode()
     for text in ("Governance grip", "Records that staff use", "Night spot checks"):
         assert text in page
     assert "Competency recheck" in page and "Overdue" in page
@@ -257,18 +259,18 @@ def test_the_review_lists_mark_overdue_and_stay_flat(
     quarterly_review(provider, days=3)
     client.force_login(senior_leader)
     urls = {
-        reverse("location_reviews", args=[location.uuid]): REVIEW_LIST_QUERIES,
-        reverse("provider_reviews", args=[provider.slug]): PROVIDER_REVIEWS_QUERIES,
+        reverse("reviews:location_reviews", args=[location.uuid]): REVIEW_LIST_QUERIES,
+        reverse("reviews:provider_reviews", args=[provider.slug]): PROVIDER_REVIEWS_QUERIES,
     }
     ones = {url: _queries(client, url) for url in urls}
-    page = client.get(reverse("location_reviews", args=[location.uuid])).content.decode()
+    page = client.get(reverse("reviews:location_reviews", args=[location.uuid])).content.decode()
     assert "Overdue" in page and "Case 0" in page
     for n, case in enumerate(many_cases(19, start=1)):
         monthly_review(case, days=n - 5)
     for url, ceiling in urls.items():
         with django_assert_max_num_queries(ceiling):
             assert _queries(client, url) == ones[url]
-    page = client.get(reverse("location_reviews", args=[location.uuid])).content.decode()
+    page = client.get(reverse("reviews:location_reviews", args=[location.uuid])).content.decode()
     assert page.count("badge-danger") == 6 and "Case 19" in page
 
 
@@ -276,16 +278,16 @@ def test_the_location_and_provider_pages_link_to_reviews_and_reminders(
     client, location, provider, registered_manager, quality_lead
 ):
     client.force_login(registered_manager)
-    page = client.get(reverse("location_detail", args=[location.uuid])).content.decode()
-    assert reverse("location_reviews", args=[location.uuid]) in page
-    assert reverse("location_reminders", args=[location.uuid]) in page
-    page = client.get(reverse("provider_detail", args=[provider.slug])).content.decode()
-    assert reverse("provider_reviews", args=[provider.slug]) in page
-    assert reverse("provider_reminders", args=[provider.slug]) not in page  # RM: not theirs
+    page = client.get(reverse("organisations:location_detail", args=[location.uuid])).content.decode()
+    assert reverse("reviews:location_reviews", args=[location.uuid]) in page
+    assert reverse("reviews:location_reminders", args=[location.uuid]) in page
+    page = client.get(reverse("organisations:provider_detail", args=[provider.slug])).content.decode()
+    assert reverse("reviews:provider_reviews", args=[provider.slug]) in page
+    assert reverse("reviews:provider_reminders", args=[provider.slug]) not in page  # RM: not theirs
     client.force_login(quality_lead)
-    page = client.get(reverse("location_detail", args=[location.uuid])).content.decode()
-    assert reverse("location_reminders", args=[location.uuid]) not in page
-    assert reverse("reminders_home") in page  # in the nav
+    page = client.get(reverse("organisations:location_detail", args=[location.uuid])).content.decode()
+    assert reverse("reviews:location_reminders", args=[location.uuid]) not in page
+    assert reverse("reviews:reminders_home") in page  # in the nav
 
 
 # --- the Reminders ledger --------------------------------------------------------------------
@@ -294,8 +296,8 @@ def test_the_location_and_provider_pages_link_to_reviews_and_reminders(
 def test_the_reminders_page_is_for_managers_and_senior_leaders(
     client, case, location, provider, registered_manager, senior_leader, quality_lead, outsider
 ):
-    location_url = reverse("location_reminders", args=[location.uuid])
-    provider_url = reverse("provider_reminders", args=[provider.slug])
+    location_url = reverse("reviews:location_reminders", args=[location.uuid])
+    provider_url = reverse("reviews:provider_reminders", args=[provider.slug])
     assert client.get(location_url).status_code == 302  # anonymous: to the login page
     client.force_login(outsider)
     assert client.get(location_url).status_code == 404
@@ -305,7 +307,7 @@ def test_the_reminders_page_is_for_managers_and_senior_leaders(
     client.force_login(registered_manager)
     assert client.get(location_url).status_code == 200
     assert client.get(provider_url).status_code == 403
-    assert client.get(reverse("reminders_home")).url == location_url
+    assert client.get(reverse("reviews:reminders_home")).url == location_url
     client.force_login(senior_leader)
     assert client.get(location_url).status_code == 200
     assert client.get(provider_url).status_code == 200
@@ -322,7 +324,7 @@ def test_the_reminders_page_shows_what_went_to_whom_and_failures(
         status=DeliveryStatus.FAILED, error="SMTPServerDisconnected: gone away"
     )
     client.force_login(registered_manager)
-    url = reverse("location_reminders", args=[location.uuid])
+    url = reverse("reviews:location_reminders", args=[location.uuid])
     page = client.get(url).content.decode()
     assert "Overdue by 14 days or more" in page and "Next level up" in page
     assert "SMTPServerDisconnected: gone away" in page and "Failed (1)" in page
@@ -339,7 +341,7 @@ def test_the_reminders_page_shows_what_went_to_whom_and_failures(
 def test_the_notification_list_stays_flat(
     client, registered_manager, django_assert_max_num_queries
 ):
-    url = reverse("notification_list")
+    url = reverse("reviews:notification_list")
     Notification.objects.create(user=registered_manager, title="First", items=[])
     client.force_login(registered_manager)
     one = _queries(client, url)
@@ -354,7 +356,7 @@ def test_the_notification_list_stays_flat(
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    from assurance.celery import app
+    from assurance.config.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     # Port 9 (discard) is closed here: nothing answers.
@@ -369,24 +371,24 @@ def test_every_page_works_with_the_broker_down(
     review = monthly_review(case, days=0)
     client.force_login(registered_manager)
     for url in (
-        reverse("home"),
-        reverse("location_reviews", args=[location.uuid]),
-        reverse("provider_reviews", args=[provider.slug]),
-        reverse("review_detail", args=[review.uuid]),
-        reverse("location_reminders", args=[location.uuid]),
-        reverse("notification_list"),
+        reverse("organisations:home"),
+        reverse("reviews:location_reviews", args=[location.uuid]),
+        reverse("reviews:provider_reviews", args=[provider.slug]),
+        reverse("reviews:review_detail", args=[review.uuid]),
+        reverse("reviews:location_reminders", args=[location.uuid]),
+        reverse("reviews:notification_list"),
     ):
         assert client.get(url).status_code == 200, url
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("review_complete", args=[review.uuid]), {"outcome": "on_track"}
+            reverse("reviews:review_complete", args=[review.uuid]), {"outcome": "on_track"}
         )
     assert response.status_code == 302
     with (
-        caplog.at_level("WARNING", logger="assurance.tasks"),
+        caplog.at_level("WARNING", logger="assurance.common.queueing"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(reverse("reminders_run"), {"back": "/reminders/"})
+        response = client.post(reverse("reviews:reminders_run"), {"back": "/reminders/"})
     assert response.status_code == 302
     assert "Could not queue assurance.tasks.reminders_sweep" in caplog.text
     assert client.get(reverse("healthz")).status_code == 503
@@ -394,9 +396,8 @@ def test_every_page_works_with_the_broker_down(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queueing_outside_a_transaction_reports_a_dead_broker(broker_down):
-    from assurance import tasks
 
-    assert tasks.enqueue(tasks.reminders_sweep) is False
+    assert common_queueing.enqueue(reviews_tasks.reminders_sweep) is False
 
 
 def test_the_sweep_can_be_requested_from_the_reminders_page(
@@ -405,18 +406,18 @@ def test_the_sweep_can_be_requested_from_the_reminders_page(
     monthly_review(case, days=1)
     client.force_login(registered_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reminders_run"), {"back": "https://evil.example/"})
-    assert response.url == reverse("reminders_home")
+        response = client.post(reverse("reviews:reminders_run"), {"back": "https://evil.example/"})
+    assert response.url == reverse("reviews:reminders_home")
     assert [m.to for m in mailoutbox] == [["rm@example.org"]]  # ran eagerly in tests
 
 
 def test_only_managers_can_request_a_sweep(client, quality_lead):
     client.force_login(quality_lead)
-    assert client.post(reverse("reminders_run")).status_code == 403
+    assert client.post(reverse("reviews:reminders_run")).status_code == 403
 
 
 def test_an_escalation_reminder_links_to_the_escalation(case, registered_manager, mailoutbox):
     item = escalation(case, days=1)
     reminders.run()
-    assert reverse("escalation_detail", args=[item.uuid]) in mailoutbox[0].body
+    assert reverse("escalations:escalation_detail", args=[item.uuid]) in mailoutbox[0].body
     assert Escalation.objects.count() == 1

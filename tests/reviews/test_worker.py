@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from assurance.celery import app
-from assurance.models import DeliveryStatus, ReminderDelivery
-from assurance.roles import Role
+from assurance.config.celery import app
+from assurance.reviews.models import DeliveryStatus, ReminderDelivery
+from domains.roles import Role
 from tests.builders import open_case
 from tests.factories import LocationFactory, MembershipFactory, UserFactory
 from tests.reviews.conftest import escalation, monthly_review, quarterly_review

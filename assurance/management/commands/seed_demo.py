@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from assurance import demo
+from assurance.demo import loader as demo
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from assurance import reminders
+from assurance.reviews import reminders
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assurance.models import ImprovementCase, Provider
+from assurance.cases.models import ImprovementCase
+from assurance.organisations.models import Provider
 from reports.data import cutoff_for
 from reports.models import ReportKind, ReportRun
 from reports.periods import parse_quarter

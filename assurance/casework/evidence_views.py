@@ -1,0 +1,119 @@
+"""The evidence actions on the case page: add, withdraw, and the rows of steps 2-4.
+
+They live with the case page because each re-renders it in place (htmx)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.views.decorators.http import require_POST
+
+from assurance.cases import workflow as wf
+from assurance.cases.access import get_case_for_user
+from assurance.casework.views import respond
+from assurance.common.views import add_errors, forbidden
+from assurance.organisations.permissions import can_write
+from evidence import services as evidence_services
+from evidence.access import get_evidence_item_for_user
+from evidence.forms import (
+    EmbeddingActionForm,
+    EvidenceForm,
+    LinkForm,
+    PracticeCheckForm,
+    WithdrawForm,
+)
+
+
+def _writer_case(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid)
+    if not can_write(case.user_roles):
+        return case, forbidden(request, "Viewers can read this case but not change it.")
+    return case, None
+
+
+@require_POST
+@login_required
+def evidence_add(request, case_uuid):
+    case, refused = _writer_case(request, case_uuid)
+    if refused:
+        return refused
+    form = EvidenceForm(request.POST, request.FILES, case=case)
+    if not form.is_valid():
+        return respond(request, case, forms={"evidence": form})
+    try:
+        item = evidence_services.evidence_add(
+            actor=request.user,
+            actor_roles=case.user_roles,
+            case=case,
+            step_number=case.current_step,
+            source=form.cleaned_data["source"],
+            category=form.cleaned_data["category"],
+            occurred_on=form.cleaned_data["occurred_on"],
+            team=form.cleaned_data["team"],
+            stance=form.cleaned_data["stance"],
+            summary=form.cleaned_data["summary"],
+            files=form.cleaned_data["files"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={"evidence": form})
+    except wf.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return respond(request, case, forms={"evidence": form})
+    count = item.files.count()
+    messages.success(
+        request,
+        f"Evidence added{f' with {count} file' + ('s' if count != 1 else '') if count else ''}.",
+    )
+    return respond(request, case, anchor="evidence")
+
+
+@require_POST
+@login_required
+def evidence_withdraw(request, item_uuid):
+    item = get_evidence_item_for_user(request.user, item_uuid)
+    case = item.case
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why this evidence is withdrawn (at least a short sentence).")
+        return respond(request, case, anchor="evidence")
+    try:
+        evidence_services.evidence_withdraw(
+            actor=request.user,
+            actor_roles=case.user_roles,
+            item=item,
+            reason=form.cleaned_data["reason"],
+        )
+    except wf.WorkflowError as exc:
+        return forbidden(request, str(exc))
+    messages.success(request, "Evidence withdrawn. It stays in the history with your reason.")
+    return respond(request, case, anchor="evidence")
+
+
+def _step_row_view(form_class, service, key, anchor):
+    """A POST view adding one row (link, check, action) to a step's artefact."""
+
+    @require_POST
+    @login_required
+    def view(request, case_uuid):
+        case, refused = _writer_case(request, case_uuid)
+        if refused:
+            return refused
+        form = form_class(request.POST, case=case)
+        if not form.is_valid():
+            return respond(request, case, forms={key: form})
+        try:
+            service(actor=request.user, actor_roles=case.user_roles, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+            return respond(request, case, forms={key: form})
+        except wf.WorkflowError as exc:
+            return forbidden(request, str(exc))
+        messages.success(request, "Saved.")
+        return respond(request, case, anchor=anchor)
+
+    return view
+
+
+link_add = _step_row_view(LinkForm, evidence_services.link_save, "link", "step-2")
+check_add = _step_row_view(PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3")
+action_add = _step_row_view(EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4")

@@ -1,0 +1,578 @@
+"""Improvement case pages: my work, case lists, the case page and the step forms.
+
+Views authorise (through permissions.get_*_for_user), validate a form, call one service and
+redirect or re-render. Rules live in workflow.py and services.py.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assurance.cases import services as cases_services
+from assurance.cases import workflow as wf
+from assurance.cases.access import get_case_for_user, get_indicator_for_user, visible_cases
+from assurance.cases.forms import CaseForm, CaseStatusForm, IndicatorForm, ReadingForm
+from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, StepRecord
+from assurance.casework import timeline
+from assurance.casework.forms import STEP_FORMS
+from assurance.casework.presentation import artefact_rows, corroboration_grid
+from assurance.common.stale import StaleEdit
+from assurance.common.views import add_errors, forbidden
+from assurance.escalations import services as escalations_services
+from assurance.escalations.models import Escalation
+from assurance.judgement import services as judgement_services
+from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
+from assurance.judgement.models import ProportionalityJudgement
+from assurance.organisations.access import (
+    get_location_for_user,
+    get_provider_for_user,
+    visible_locations,
+)
+from assurance.organisations.models import Membership, Team
+from assurance.organisations.permissions import can_write
+from domains.models import Domain
+from domains.roles import Role
+from evidence.forms import (
+    EmbeddingActionForm,
+    EvidenceForm,
+    LinkForm,
+    PracticeCheckForm,
+    WithdrawForm,
+)
+from evidence.models import (
+    EmbeddingAction,
+    EvidenceItem,
+    InfluenceLink,
+    PracticeCheck,
+    Source,
+)
+
+PAGE_SIZE = 20
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def _with_list_data(cases):
+    return cases.select_related("location", "domain").prefetch_related(
+        Prefetch(
+            "judgements",
+            queryset=ProportionalityJudgement.objects.current(),
+            to_attr="current_judgements",
+        )
+    )
+
+
+@login_required
+def my_work(request):
+    memberships = list(
+        Membership.objects.current()
+        .filter(user=request.user, location__isnull=False)
+        .values_list("location_id", "role")
+    )
+    waiting = StepRecord.objects.none()
+    if memberships:
+        mine = Q()
+        for location_id, role in memberships:
+            mine |= Q(case__location_id=location_id, role=role)
+        waiting = (
+            StepRecord.objects.filter(mine)
+            .filter(
+                completed_at__isnull=True,
+                case__status__in=wf.ACTIVE_STATUSES,
+                number=F("case__current_step"),
+            )
+            .select_related("case__location", "case__domain", "updated_by")
+            .order_by("case__opened_at")
+        )
+    my_cases = _with_list_data(
+        visible_cases(request.user)
+        .filter(Q(opened_by=request.user) | Q(steps__completed_by=request.user))
+        .distinct()
+        .order_by("-updated_at")
+    )[:PAGE_SIZE]
+    escalations = (
+        Escalation.objects.filter(owner=request.user, case__in=visible_cases(request.user))
+        .active()
+        .with_overdue_flag()
+        .select_related("case__location", "owner")
+        .order_by("due_on", "id")
+    )
+    return render(
+        request,
+        "assurance/my_work.html",
+        {"waiting": waiting, "my_cases": my_cases, "escalations": escalations},
+    )
+
+
+def _filtered_cases(request, cases, *, locations=None):
+    filters = {
+        "location": request.GET.get("location", ""),
+        "domain": request.GET.get("domain", ""),
+        "status": request.GET.get("status", ""),
+        "step": request.GET.get("step", ""),
+    }
+    if filters["location"] and locations is not None:
+        chosen = [loc for loc in locations if str(loc.uuid) == filters["location"]]
+        cases = cases.filter(location__in=chosen)
+    if filters["domain"]:
+        cases = cases.filter(domain__slug=filters["domain"])
+    if filters["status"] in CaseStatus.values:
+        cases = cases.filter(status=filters["status"])
+    if filters["step"] in {"1", "2", "3", "4", "5"}:
+        cases = cases.filter(current_step=int(filters["step"]), status=CaseStatus.OPEN)
+    page = Paginator(_with_list_data(cases.order_by("-opened_at", "-id")), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "domains": Domain.objects.all(),
+        "statuses": CaseStatus.choices,
+    }
+
+
+@login_required
+def location_cases(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    context = _filtered_cases(request, ImprovementCase.objects.filter(location=location))
+    context.update(
+        {
+            "location": location,
+            "scope_name": location.name,
+            "can_open": bool(wf.can_open_case(location.user_roles)),
+        }
+    )
+    template = "assurance/_case_table.html" if request.htmx else "assurance/case_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def provider_cases(request, slug):
+    provider = get_provider_for_user(request.user, slug)
+    locations = list(visible_locations(request.user).filter(provider=provider))
+    context = _filtered_cases(
+        request, ImprovementCase.objects.filter(location__in=locations), locations=locations
+    )
+    context.update({"provider": provider, "scope_name": provider.name, "locations": locations})
+    template = "assurance/_case_table.html" if request.htmx else "assurance/case_list.html"
+    return render(request, template, context)
+
+
+# --- opening and editing a case ----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid, roles=wf.CASE_OPENER_ROLES)
+    domain = None
+    if request.GET.get("domain") or request.POST.get("domain"):
+        domain = get_object_or_404(
+            Domain.objects.active(), slug=request.GET.get("domain") or request.POST.get("domain")
+        )
+    if domain is None:
+        return render(
+            request,
+            "assurance/case_choose_domain.html",
+            {"location": location, "domains": Domain.objects.active().prefetch_related("steps")},
+        )
+    form = CaseForm(request.POST or None, domain=domain)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = cases_services.case_open(
+                actor=request.user,
+                actor_roles=location.user_roles,
+                location=location,
+                domain=domain,
+                title=form.cleaned_data["title"],
+                baseline_issue=form.cleaned_data["baseline_issue"],
+                improvement_began=form.cleaned_data["improvement_began"],
+                wider_areas=form.cleaned_data["wider_areas"],
+            )
+        except wf.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Case “{case.title}” opened. Step 1 is next.")
+            return redirect("casework:case_detail", case_uuid=case.uuid)
+    return render(
+        request,
+        "assurance/case_form.html",
+        {"location": location, "domain": domain, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid, roles=wf.CASE_OPENER_ROLES)
+    form = CaseForm(request.POST or None, instance=case, domain=case.domain)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cases_services.case_update(
+                actor=request.user,
+                actor_roles=case.user_roles,
+                case=case,
+                version=data.get("version") or 0,
+                title=data["title"],
+                baseline_issue=data["baseline_issue"],
+                improvement_began=data["improvement_began"],
+                wider_areas=data["wider_areas"],
+            )
+        except StaleEdit as exc:
+            stale = exc.current
+            form.add_error(None, str(exc))
+            form.data = form.data.copy()
+            form.data["version"] = exc.current.version
+        except wf.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Case details saved.")
+            return redirect("casework:case_detail", case_uuid=case.uuid)
+    return render(
+        request,
+        "assurance/case_form.html",
+        {
+            "location": case.location,
+            "domain": case.domain,
+            "form": form,
+            "case": case,
+            "stale": stale,
+        },
+    )
+
+
+@require_POST
+@login_required
+def case_status(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid, roles=wf.CASE_CLOSER_ROLES)
+    form = CaseStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            cases_services.case_set_status(
+                actor=request.user,
+                actor_roles=case.user_roles,
+                case=case,
+                new_status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except wf.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Case {form.cleaned_data['status']}.")
+    else:
+        messages.error(request, "Give a reason of at least a short sentence to close or withdraw.")
+    return redirect("casework:case_detail", case_uuid=case.uuid)
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+def _load(case):
+    """Everything the case page shows, in a fixed number of queries."""
+    steps = list(case.steps.select_related("completed_by", "updated_by"))
+    evidence = list(
+        EvidenceItem.objects.filter(case=case)
+        .select_related("team", "category", "created_by", "withdrawn_by")
+        .prefetch_related("files")
+    )
+    indicators = list(Indicator.objects.filter(case=case).prefetch_related("readings__team"))
+    links = list(InfluenceLink.objects.filter(case=case).prefetch_related("evidence"))
+    checks = list(PracticeCheck.objects.filter(case=case).select_related("team", "evidence_item"))
+    actions = list(EmbeddingAction.objects.filter(case=case).select_related("team"))
+    teams = list(Team.objects.active().filter(location_id=case.location_id))
+    judgements = list(
+        ProportionalityJudgement.objects.filter(case=case)
+        .select_related("recorded_by", "confirmed_by")
+        .prefetch_related("key_questions")
+    )
+    escalations = list(
+        Escalation.objects.filter(case=case).with_overdue_flag().select_related("owner")
+    )
+    return {
+        "escalations": escalations,
+        "steps": steps,
+        "evidence": evidence,
+        "indicators": indicators,
+        "links": links,
+        "checks": checks,
+        "actions": actions,
+        "teams": teams,
+        "judgements": judgements,
+    }
+
+
+def case_page_context(request, case, *, forms=None, stale=None):
+    data = _load(case)
+    state = cases_services.case_state(case, data["steps"])
+    roles = case.user_roles
+    ready = case_readiness(
+        case,
+        evidence=data["evidence"],
+        indicators=data["indicators"],
+        links=data["links"],
+        teams=data["teams"],
+    )
+    current_judgement = next((j for j in data["judgements"] if j.superseded_at is None), None)
+    evidence_changes = []
+    if current_judgement:
+        evidence_changes = fingerprint_changes(
+            current_judgement.evidence_fingerprint,
+            evidence_fingerprint(data["evidence"], data["indicators"]),
+        )
+    forms = forms or {}
+    writer = can_write(roles) and case.status in wf.ACTIVE_STATUSES
+    step_views = []
+    for step in data["steps"]:
+        edit = wf.can_edit_step(state, step.number, actor_roles=roles)
+        form = None
+        if edit:
+            form = forms.get(step.number) or STEP_FORMS[step.number](case=case, step=step)
+        step_views.append(
+            {
+                "step": step,
+                "state": "done"
+                if step.is_completed
+                else ("current" if step.number == state.current_step else "later"),
+                "can_edit": bool(edit),
+                "why_not": edit.reason,
+                "can_reopen": step.is_completed
+                and bool(
+                    wf.can_reopen_step(state, step.number, actor_roles=roles, reason="x" * 10)
+                ),
+                "form": form,
+                "artefact": artefact_rows(step),
+                "stale": stale if stale and stale.number == step.number else None,
+            }
+        )
+    by_source = {source: [] for source in Source}
+    for item in data["evidence"]:
+        by_source[item.source].append(item)
+    evidence_ids = [item.id for item in data["evidence"]]
+    return {
+        "case": case,
+        "location": case.location,
+        "roles": roles,
+        "state": state,
+        "steps": step_views,
+        "indicators": data["indicators"],
+        "links": data["links"],
+        "escalations": data["escalations"],
+        "can_escalate": case.status in wf.ACTIVE_STATUSES
+        and bool(escalations_services.ESCALATION_MANAGER_ROLES & set(roles)),
+        "checks": data["checks"],
+        "actions": data["actions"],
+        "evidence": data["evidence"],
+        "evidence_by_source": [(Source(s).label, s, items) for s, items in by_source.items()],
+        "grid": corroboration_grid(case, data["evidence"], data["links"]),
+        "ready": ready,
+        "judgement": current_judgement,
+        "judgements": data["judgements"],
+        "evidence_changes": evidence_changes,
+        "timeline": timeline.build(
+            case,
+            indicator_ids=[i.id for i in data["indicators"]],
+            evidence_ids=evidence_ids,
+        ),
+        "writer": writer,
+        "can_manage_indicators": writer and bool(wf.INDICATOR_ROLES & set(roles)),
+        "can_close": case.status in wf.ACTIVE_STATUSES and bool(wf.CASE_CLOSER_ROLES & set(roles)),
+        "is_rm": Role.REGISTERED_MANAGER in roles,
+        "evidence_form": forms.get("evidence")
+        or (
+            EvidenceForm(case=case, initial={"step_number": state.current_step}) if writer else None
+        ),
+        "indicator_form": forms.get("indicator") or IndicatorForm(),
+        "reading_form": forms.get("reading") or ReadingForm(location=case.location),
+        "reading_indicator": forms.get("reading_indicator"),
+        "link_form": forms.get("link") or LinkForm(case=case, evidence_items=data["evidence"]),
+        "check_form": forms.get("check") or PracticeCheckForm(case=case),
+        "action_form": forms.get("action") or EmbeddingActionForm(case=case),
+        "withdraw_form": WithdrawForm(),
+        "status_form": CaseStatusForm(),
+    }
+
+
+@login_required
+def case_detail(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid)
+    return render(request, "assurance/case_detail.html", case_page_context(request, case))
+
+
+def respond(request, case, *, forms=None, stale=None, anchor=""):
+    """After a POST. With htmx the case body is re-rendered in place, with the saved change
+    or the errors, and scrolled to the section; without JavaScript a success redirects and a
+    failure re-renders the whole page with what the user typed kept."""
+    failed = bool(forms) or stale is not None
+    if not failed and not request.htmx:
+        url = reverse("casework:case_detail", args=[case.uuid]) + (f"#{anchor}" if anchor else "")
+        return redirect(url)
+    if not failed:
+        # The service may have moved the case on (status, current step): read it again.
+        case = get_case_for_user(request.user, case.uuid)
+    context = case_page_context(request, case, forms=forms, stale=stale)
+    template = "assurance/_case_body.html" if request.htmx else "assurance/case_detail.html"
+    response = render(request, template, context)
+    if request.htmx and anchor:
+        response["HX-Reswap"] = f"innerHTML show:#{anchor}:top"
+    return response
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_form(request, case_uuid, number):
+    case = get_case_for_user(request.user, case_uuid)
+    if number not in STEP_FORMS:
+        return redirect("casework:case_detail", case_uuid=case.uuid)
+    step = get_object_or_404(StepRecord, case=case, number=number)
+    if request.method == "GET":
+        return redirect(reverse("casework:case_detail", args=[case.uuid]) + f"#step-{number}")
+    state = cases_services.case_state(case)
+    complete = "complete" in request.POST
+    decision = wf.can_edit_step(state, number, actor_roles=case.user_roles)
+    if not decision:
+        return forbidden(request, decision.reason)
+    form = STEP_FORMS[number](request.POST, case=case, step=step, draft=not complete)
+    if not form.is_valid():
+        return respond(request, case, forms={number: form}, anchor=f"step-{number}")
+    try:
+        if number == 5 and complete:
+            data = form.cleaned_data
+            judgement_services.judgement_record(
+                actor=request.user,
+                actor_roles=case.user_roles,
+                case=case,
+                version=data["version"],
+                level=data["level"],
+                key_questions=data["key_questions"],
+                not_yet=data["not_yet"],
+                rationale=data["rationale"],
+                escalate=data["escalate"],
+                overclaim_justification=data["overclaim_justification"],
+                summary=data["summary"],
+            )
+        else:
+            cases_services.step_save(
+                actor=request.user,
+                actor_roles=case.user_roles,
+                case=case,
+                number=number,
+                data=form.artefact_data(),
+                version=form.cleaned_data["version"],
+                complete=complete,
+            )
+    except cases_services.StaleEdit as exc:
+        form.add_error(None, str(exc))
+        form.data = form.data.copy()
+        form.data["version"] = exc.current.version
+        return respond(request, case, forms={number: form}, stale=exc.current)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={number: form})
+    except wf.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return respond(request, case, forms={number: form})
+    if complete:
+        messages.success(request, f"Step {number} ({step.artefact_label}) completed and locked.")
+    else:
+        messages.success(request, f"Draft of {step.artefact_label} saved.")
+    return respond(request, case, anchor=f"step-{number}")
+
+
+@require_POST
+@login_required
+def step_reopen(request, case_uuid, number):
+    case = get_case_for_user(request.user, case_uuid, roles=wf.REOPENER_ROLES)
+    try:
+        cases_services.step_reopen(
+            actor=request.user,
+            actor_roles=case.user_roles,
+            case=case,
+            number=number,
+            reason=request.POST.get("reason", ""),
+        )
+    except (wf.WorkflowError, StepRecord.DoesNotExist) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Step {number} reopened. The earlier version is kept in the history."
+        )
+    return respond(request, case, anchor=f"step-{number}")
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def indicator_add(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid, roles=wf.INDICATOR_ROLES)
+    form = IndicatorForm(request.POST)
+    if not form.is_valid():
+        return respond(request, case, forms={"indicator": form}, anchor="indicators")
+    try:
+        cases_services.indicator_add(
+            actor=request.user, actor_roles=case.user_roles, case=case, **form.cleaned_data
+        )
+    except wf.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return respond(request, case, forms={"indicator": form})
+    messages.success(request, f"Indicator “{form.cleaned_data['name']}” added.")
+    return respond(request, case, anchor="indicators")
+
+
+@require_POST
+@login_required
+def reading_add(request, indicator_uuid):
+    indicator = get_indicator_for_user(request.user, indicator_uuid)
+    case = indicator.case
+    if not can_write(case.user_roles):
+        return forbidden(request, "Viewers cannot record readings.")
+    form = ReadingForm(request.POST, location=case.location)
+    if not form.is_valid():
+        return respond(
+            request,
+            case,
+            forms={"reading": form, "reading_indicator": indicator.uuid},
+        )
+    try:
+        cases_services.reading_add(
+            actor=request.user,
+            actor_roles=case.user_roles,
+            indicator=indicator,
+            **form.cleaned_data,
+        )
+    except wf.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return respond(request, case, forms={"reading": form, "reading_indicator": indicator.uuid})
+    messages.success(request, f"Reading added to “{indicator.name}”.")
+    return respond(request, case, anchor="indicators")
+
+
+@require_POST
+@login_required
+def judgement_confirm(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid, roles={Role.REGISTERED_MANAGER})
+    judgement = get_object_or_404(ProportionalityJudgement.objects.current(), case=case)
+    try:
+        judgement_services.judgement_confirm(
+            actor=request.user, actor_roles=case.user_roles, judgement=judgement
+        )
+    except wf.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Judgement confirmed against the current evidence.")
+    return respond(request, case, anchor="judgement")

@@ -1,0 +1,65 @@
+from django import forms
+
+from assurance.common.forms import DATE, TEXT
+from assurance.escalations.models import EscalationStatus
+
+# --- Proportionality: escalations and the rating picture ----------------------------------
+
+
+class EscalationForm(forms.Form):
+    action = forms.ChoiceField(label="Action")
+    other_action = forms.CharField(
+        label="Or another action",
+        required=False,
+        max_length=160,
+        help_text="Used instead of the list when filled in.",
+    )
+    detail = forms.CharField(label="Why, and what should happen", widget=TEXT)
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="A member of this location."
+    )
+    due_on = forms.DateField(label="Due on", widget=DATE)
+
+    def __init__(self, *args, case, owners, **kwargs):
+        kwargs.setdefault("auto_id", "escalation_%s")
+        super().__init__(*args, **kwargs)
+        actions = case.domain.escalation_actions or ["Review with the Registered Manager"]
+        self.fields["action"].choices = [(a, a) for a in actions]
+        self.fields["owner"].queryset = owners
+
+    def clean(self):
+        data = super().clean()
+        if data.get("other_action", "").strip():
+            data["action"] = data["other_action"].strip()
+        return data
+
+
+class EscalationUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+    due_on = forms.DateField(label="Due on", widget=DATE, required=False)
+    status = forms.ChoiceField(choices=())
+    outcome = forms.CharField(label="Outcome note", widget=TEXT, required=False)
+    cancel_reason = forms.CharField(label="Reason for cancelling", widget=TEXT, required=False)
+
+    def __init__(self, *args, escalation, owners, manager, **kwargs):
+
+        kwargs.setdefault("auto_id", "update_%s")
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": escalation.version,
+                "owner": escalation.owner_id,
+                "due_on": escalation.due_on,
+                "status": escalation.status,
+                "outcome": escalation.outcome,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["status"].choices = EscalationStatus.choices
+        if not manager:
+            del self.fields["owner"]
+            del self.fields["due_on"]
+
+

@@ -1,0 +1,154 @@
+"""Escalations and each location's rating picture."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from assurance.cases import workflow as wf
+from assurance.cases.access import get_case_for_user
+from assurance.common.stale import StaleEdit
+from assurance.common.views import add_errors, forbidden
+from assurance.escalations import services as escalations_services
+from assurance.escalations.access import get_escalation_for_user
+from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
+from assurance.escalations.models import Escalation
+from assurance.organisations.access import (
+    get_location_for_user,
+    get_provider_for_user,
+    visible_locations,
+)
+from assurance.organisations.models import Membership
+from assurance.organisations.permissions import READ_ONLY_ROLES
+
+User = get_user_model()
+
+
+def _owners(location):
+    """People who can own an escalation: current non-viewer members of the location."""
+    members = (
+        Membership.objects.current().filter(location=location).exclude(role__in=READ_ONLY_ROLES)
+    )
+    return User.objects.filter(id__in=members.values("user_id")).order_by("first_name", "last_name")
+
+
+def _escalation_list(request, escalations, context):
+    status = request.GET.get("status", "active")
+    if status == "active":
+        escalations = escalations.active()
+    elif status == "overdue":
+        escalations = escalations.overdue()
+    context.update(
+        {
+            "escalations": escalations.with_overdue_flag()
+            .select_related("case__location", "owner")
+            .order_by("due_on", "id"),
+            "status": status,
+        }
+    )
+    return render(request, "assurance/escalation_list.html", context)
+
+
+@login_required
+def location_escalations(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    return _escalation_list(
+        request,
+        Escalation.objects.filter(case__location=location),
+        {"location": location, "scope_name": location.name},
+    )
+
+
+@login_required
+def provider_escalations(request, slug):
+    provider = get_provider_for_user(request.user, slug)
+    return _escalation_list(
+        request,
+        Escalation.objects.filter(
+            case__location__in=visible_locations(request.user).filter(provider=provider)
+        ),
+        {"provider": provider, "scope_name": provider.name},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_new(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid, roles=escalations_services.ESCALATION_MANAGER_ROLES)
+    form = EscalationForm(request.POST or None, case=case, owners=_owners(case.location))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            escalation = escalations_services.escalation_raise_by_hand(
+                actor=request.user,
+                actor_roles=case.user_roles,
+                case=case,
+                action=data["action"],
+                detail=data["detail"],
+                due_on=data["due_on"],
+                owner=data["owner"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except wf.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Escalation raised: {escalation.action}.")
+            return redirect("escalations:escalation_detail", escalation_uuid=escalation.uuid)
+    return render(request, "assurance/escalation_form.html", {"case": case, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_detail(request, escalation_uuid):
+    escalation = get_escalation_for_user(request.user, escalation_uuid)
+    case = escalation.case
+    manager = bool(escalations_services.ESCALATION_MANAGER_ROLES & set(case.user_roles))
+    can_update = escalation.is_active and (manager or escalation.owner_id == request.user.id)
+    form = None
+    if can_update:
+        form = EscalationUpdateForm(
+            request.POST or None,
+            escalation=escalation,
+            owners=_owners(case.location),
+            manager=manager,
+        )
+    if request.method == "POST":
+        if not can_update:
+            return forbidden(
+                request,
+                "Only the owner, the Registered Manager or a Senior Leader can update this "
+                "escalation, and only while it is open or in progress.",
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                escalations_services.escalation_update(
+                    actor=request.user,
+                    actor_roles=case.user_roles,
+                    escalation=escalation,
+                    version=data["version"],
+                    owner=data.get("owner", escalation.owner),
+                    due_on=data.get("due_on"),
+                    status=data["status"],
+                    outcome=data["outcome"],
+                    cancel_reason=data["cancel_reason"],
+                )
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                add_errors(form, exc)
+            except wf.WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Escalation updated.")
+                return redirect("escalations:escalation_detail", escalation_uuid=escalation.uuid)
+    history = escalation.history.select_related("history_user").order_by("-history_date")
+    return render(
+        request,
+        "assurance/escalation_detail.html",
+        {"escalation": escalation, "case": case, "form": form, "history": history},
+    )
+

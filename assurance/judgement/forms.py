@@ -1,0 +1,41 @@
+from django import forms
+
+from assurance.cases.forms import StepForm
+from assurance.common.forms import TEXT
+from assurance.judgement.models import InfluenceLevel
+from domains.models import Framework, KeyQuestion
+
+
+class JudgementForm(StepForm):
+    summary = forms.CharField(label="Assurance summary", widget=TEXT)
+    level = forms.ChoiceField(
+        label="Influence level", choices=InfluenceLevel.choices, widget=forms.RadioSelect
+    )
+    key_questions = forms.ModelMultipleChoiceField(
+        label="Key questions it may influence",
+        queryset=KeyQuestion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    not_yet = forms.CharField(
+        label="Where it should not yet influence the rating picture", widget=TEXT
+    )
+    rationale = forms.CharField(label="Rationale", widget=TEXT)
+    escalate = forms.BooleanField(
+        label="Escalate: oversight has improved faster than frontline reliability",
+        required=False,
+    )
+    overclaim_justification = forms.CharField(
+        label="Why the judgement goes beyond the evidence (only if it does)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        framework = Framework.objects.current()
+        self.fields["key_questions"].queryset = KeyQuestion.objects.filter(framework=framework)
+
+
+

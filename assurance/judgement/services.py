@@ -1,0 +1,132 @@
+"""State-changing writes: organisations and roles, improvement cases and their steps."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assurance.cases import workflow as wf
+from assurance.cases.services import step_save
+from assurance.common.history import records_actor
+from assurance.escalations.services import escalation_raise
+from assurance.judgement import readiness
+from assurance.judgement.figures import case_readiness, evidence_fingerprint, load_case_data
+from assurance.judgement.models import ProportionalityJudgement
+from domains.roles import Role
+
+User = get_user_model()
+
+
+MIN_OVERCLAIM_JUSTIFICATION = 120  # characters: "at least a few sentences"
+
+
+@records_actor
+def judgement_record(
+    *,
+    actor,
+    actor_roles,
+    case,
+    version: int,
+    level: str,
+    key_questions,
+    not_yet: str,
+    rationale: str,
+    escalate: bool,
+    overclaim_justification: str = "",
+    summary: str = "",
+    today=None,
+):
+    """Step 5: complete the assurance summary with a proportionality judgement.
+
+    The judgement stores the readiness figures, thresholds and an evidence fingerprint it
+    rested on. A level above what the evidence supports needs a written justification.
+    """
+
+    ready = case_readiness(case, today=today)
+    supportable = ready.assessment.level
+    justification = (overclaim_justification or "").strip()
+    if readiness.exceeds(level, supportable):
+        if len(justification) < MIN_OVERCLAIM_JUSTIFICATION:
+            raise ValidationError(
+                {
+                    "overclaim_justification": (
+                        f"The evidence supports “{readiness.LEVEL_LABELS[supportable]}”. To "
+                        f"record “{readiness.LEVEL_LABELS[level]}” explain, in a few sentences "
+                        f"(at least {MIN_OVERCLAIM_JUSTIFICATION} characters), why the "
+                        "judgement goes beyond the evidence. The case will be flagged."
+                    )
+                }
+            )
+    else:
+        justification = ""
+    with transaction.atomic():
+        step_save(
+            actor=actor,
+            actor_roles=actor_roles,
+            case=case,
+            number=5,
+            version=version,
+            complete=True,
+            data={"summary": summary},
+        )
+        now = timezone.now()
+        ProportionalityJudgement.objects.filter(case=case, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        judgement = ProportionalityJudgement.objects.create(
+            case=case,
+            level=level,
+            not_yet=not_yet,
+            rationale=rationale,
+            escalate=escalate,
+            supportable_level=supportable,
+            overclaim_justification=justification,
+            figures=readiness.figures_to_dict(ready.figures),
+            thresholds={
+                **ready.thresholds.to_dict(),
+                "assessment": readiness.assessment_to_dict(ready.assessment),
+            },
+            evidence_fingerprint=evidence_fingerprint(ready.evidence, ready.indicators),
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        judgement.key_questions.set(key_questions)
+        if escalate:
+            escalation_raise(
+                actor=actor,
+                case=case,
+                trigger="judgement",
+                detail=f"Step 5 judgement asked to escalate. {rationale}".strip(),
+                dedupe_key=f"judgement:{judgement.pk}",
+            )
+        if justification:
+            escalation_raise(
+                actor=actor,
+                case=case,
+                trigger="overclaim",
+                detail=(
+                    f"Judgement {readiness.LEVEL_LABELS[level]} exceeds the evidence "
+                    f"({readiness.LEVEL_LABELS[supportable]}). Justification: {justification}"
+                ),
+                dedupe_key=f"overclaim:{judgement.pk}",
+            )
+    return judgement
+
+
+@records_actor
+def judgement_confirm(*, actor, actor_roles, judgement):
+    """The Registered Manager has looked at the changed evidence and the judgement stands."""
+
+    if Role.REGISTERED_MANAGER not in set(actor_roles):
+        raise wf.WorkflowError("Only a Registered Manager can confirm a judgement.")
+    if judgement.superseded_at is not None:
+        raise wf.WorkflowError("This judgement has been superseded by a newer one.")
+    evidence, indicators = load_case_data(judgement.case)
+    judgement.evidence_fingerprint = evidence_fingerprint(evidence, indicators)
+    judgement.confirmed_at = timezone.now()
+    judgement.confirmed_by = actor
+    judgement._change_reason = "Confirmed after evidence changed"
+    judgement.save()
+    return judgement
+
+

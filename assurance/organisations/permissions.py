@@ -1,0 +1,77 @@
+"""Who may do what: every role set and role predicate, in one place. Pure Python.
+
+Fetching objects for a user (404 for outsiders, 403 for the wrong role) is in each room's
+`access.py`, built on `organisations/access.py`.
+"""
+
+from domains.roles import Role
+
+# Roles held across a whole provider rather than at one location.
+PROVIDER_WIDE_ROLES = frozenset({Role.SENIOR_LEADER})
+# Roles that may be held either way: a viewer can be given one location or the provider.
+EITHER_SCOPE_ROLES = frozenset({Role.VIEWER})
+LOCATION_ROLES = frozenset(Role) - PROVIDER_WIDE_ROLES
+READ_ONLY_ROLES = frozenset({Role.VIEWER})
+
+# Who manages membership and teams: a Registered Manager at their location, a Senior Leader
+# across the provider. The roles each may grant never reach above their own scope.
+MEMBER_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+GRANTABLE_BY = {
+    Role.REGISTERED_MANAGER: frozenset(
+        {
+            Role.QUALITY_LEAD,
+            Role.REGISTERED_MANAGER,
+            Role.DEPUTY_MANAGER,
+            Role.TEAM_LEADER,
+            Role.OPERATIONS_MANAGER,
+            Role.VIEWER,
+        }
+    ),
+    Role.SENIOR_LEADER: frozenset(Role),
+}
+
+
+def grantable_roles(held_roles) -> frozenset:
+    """The roles someone holding `held_roles` (at one scope) may grant at that scope."""
+    granted: frozenset = frozenset()
+    for role in held_roles:
+        granted |= GRANTABLE_BY.get(role, frozenset())
+    return granted
+
+
+def can_manage_members(held_roles) -> bool:
+    return bool(MEMBER_MANAGER_ROLES & set(held_roles))
+
+
+def can_write(held_roles) -> bool:
+    """Any role other than read-only viewers may contribute."""
+    return bool(set(held_roles) - READ_ONLY_ROLES)
+
+
+# --- What each role may do ----------------------------------------------------------------
+
+# Opening a case and managing its indicators.
+CASE_OPENER_ROLES = frozenset({Role.QUALITY_LEAD, Role.OPERATIONS_MANAGER, Role.REGISTERED_MANAGER})
+INDICATOR_ROLES = CASE_OPENER_ROLES
+# Closing or withdrawing a case, reopening a completed step, confirming a judgement.
+CASE_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER})
+# Raising escalations by hand, closing them, editing published ratings.
+ESCALATION_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+RATING_EDITOR_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+SCORE_EDITOR_ROLES = RATING_EDITOR_ROLES | {Role.QUALITY_LEAD}
+# Reviews: monthly by the location's Registered Manager, quarterly by Senior Leaders.
+MONTHLY_REVIEWER_ROLES = frozenset({Role.REGISTERED_MANAGER})
+QUARTERLY_REVIEWER_ROLES = frozenset({Role.SENIOR_LEADER})
+# The reminder ledger.
+REMINDER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+# Quarterly reports: provider-wide by Senior Leaders, one location by its managers too.
+QUARTERLY_REPORT_ROLES = frozenset({Role.SENIOR_LEADER})
+LOCATION_REPORT_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+
+
+def can_open_case(held_roles) -> bool:
+    return bool(CASE_OPENER_ROLES & set(held_roles))
+
+
+def holds_any(held_roles, allowed) -> bool:
+    return bool(set(held_roles) & set(allowed))

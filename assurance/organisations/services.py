@@ -1,0 +1,127 @@
+"""State-changing writes: organisations and roles, improvement cases and their steps."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from assurance.common.history import records_actor
+from assurance.organisations.models import Location, Membership, Provider, Team
+from assurance.organisations.permissions import (
+    EITHER_SCOPE_ROLES,
+    PROVIDER_WIDE_ROLES,
+    can_manage_members,
+    grantable_roles,
+)
+from domains.roles import Role
+
+User = get_user_model()
+
+
+def _check_can_grant(*, held, role):
+    if not can_manage_members(held):
+        raise PermissionDenied("Only a Registered Manager or Senior Leader can manage members.")
+    if role not in grantable_roles(held):
+        raise PermissionDenied(
+            f"You cannot grant the {Role(role).label} role: it is above your own scope."
+        )
+
+
+@records_actor
+def membership_grant(
+    *,
+    actor,
+    held: frozenset,
+    provider: Provider,
+    location: Location | None,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str,
+    expires_on=None,
+) -> Membership:
+    """Give someone a role at a location (or provider-wide), creating their account if new.
+
+    A new account has no password: the person gets a "set your password" email.
+    """
+    _check_can_grant(held=held, role=role)
+    if role in PROVIDER_WIDE_ROLES and location is not None:
+        raise ValidationError({"role": f"{Role(role).label} is a provider-wide role."})
+    if role not in PROVIDER_WIDE_ROLES | EITHER_SCOPE_ROLES and location is None:
+        raise ValidationError({"role": f"{Role(role).label} is held at a location."})
+    if role != Role.VIEWER:
+        expires_on = None
+    email = email.strip().lower()
+    created_user = False
+    try:
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+                user.set_unusable_password()
+                user.save()
+                created_user = True
+            membership = Membership.objects.create(
+                user=user,
+                provider=provider,
+                location=location,
+                role=role,
+                expires_on=expires_on,
+                granted_by=actor,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("This person already holds that role here.") from exc
+    if created_user:
+        transaction.on_commit(lambda: send_welcome_email(user=user, membership=membership))
+    return membership
+
+
+@records_actor
+def membership_end(*, actor, membership: Membership) -> Membership:
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.ended_at is None:
+            locked.ended_at = timezone.now()
+            locked.ended_by = actor
+            locked.save(update_fields=["ended_at", "ended_by"])
+    return locked
+
+
+def team_create(*, location: Location, name: str, kind: str) -> Team:
+    try:
+        with transaction.atomic():
+            return Team.objects.create(location=location, name=name.strip(), kind=kind)
+    except IntegrityError as exc:
+        raise ValidationError({"name": "This location already has a team with that name."}) from exc
+
+
+def team_archive(*, team: Team) -> Team:
+    if team.archived_at is None:
+        team.archived_at = timezone.now()
+        team.save(update_fields=["archived_at"])
+    return team
+
+
+def send_welcome_email(*, user, membership: Membership) -> None:
+    """Tell a new member they have access, with a one-time link to set a password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = settings.SITE_URL + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    context = {"user": user, "membership": membership, "link": link}
+    send_mail(
+        subject="You have been given access to care assurance",
+        message=render_to_string("registration/welcome_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+

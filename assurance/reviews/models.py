@@ -1,0 +1,300 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from assurance.cases.models import ImprovementCase
+from assurance.common.history import get_history_user
+from assurance.escalations.models import Escalation
+from assurance.organisations.models import Location, Provider
+
+cqc_location_id_validator = RegexValidator(
+    r"^1-\d{6,12}$",
+    "Enter the CQC location ID as it appears on the CQC register: '1-' followed by digits "
+    "(for example 1-123456789).",
+)
+
+
+# --- Reviews, reminders and notifications ------------------------------------------------
+
+
+class ReviewKind(models.TextChoices):
+    MONTHLY = "monthly", "Monthly review"
+    QUARTERLY = "quarterly", "Quarterly review"
+
+
+class ReviewStatus(models.TextChoices):
+    # "Overdue" is not stored: it is a due review past its due date (see Review.is_overdue).
+    DUE = "due", "Due"
+    COMPLETED = "completed", "Completed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ReviewOutcome(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    GAP_OBSERVED = "gap_observed", "Gap observed between leadership-side and frontline progress"
+    ESCALATE = "escalate", "Escalate"
+    CLOSE_CASE = "close_case", "Close the case"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def due(self):
+        return self.filter(status=ReviewStatus.DUE)
+
+    def overdue(self, today=None):
+        return self.due().filter(due_on__lt=today or timezone.localdate())
+
+    def due_first(self):
+        """Outstanding reviews first (soonest due first), then the record, newest first."""
+        outstanding = Q(status=ReviewStatus.DUE)
+        return self.annotate(
+            _done=models.Case(
+                models.When(outstanding, then=0), default=1, output_field=models.IntegerField()
+            ),
+            _due_soonest=models.Case(models.When(outstanding, then=models.F("due_on"))),
+        ).order_by("_done", "_due_soonest", "-due_on", "-id")
+
+
+class Review(models.Model):
+    """A monthly review of one case (its location's Registered Manager) or a quarterly
+    review of a provider (its Senior Leaders), for one period."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=ReviewKind.choices)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="reviews")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    case = models.ForeignKey(
+        ImprovementCase, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    period_label = models.CharField(max_length=24)
+    due_on = models.DateField()
+    status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DUE)
+    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    notes = models.TextField(blank=True)
+    skip_reason = models.TextField(blank=True)
+    # The readiness figures the reviewer saw, kept with the review (monthly reviews).
+    figures = models.JSONField(default=dict, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(get_user=get_history_user)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ReviewKind.values), name="review_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=ReviewOutcome.values),
+                name="review_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ReviewKind.MONTHLY, case__isnull=False, location__isnull=False)
+                | Q(kind=ReviewKind.QUARTERLY, case__isnull=True, location__isnull=True),
+                name="review_monthly_has_case_quarterly_has_none",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.SKIPPED) | ~Q(skip_reason=""),
+                name="review_skip_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.COMPLETED)
+                | (Q(completed_by__isnull=False, completed_at__isnull=False) & ~Q(outcome="")),
+                name="review_completed_has_actor_and_outcome",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "kind", "period_start"],
+                condition=Q(case__isnull=False),
+                name="review_once_per_case_and_period",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "kind", "period_start"],
+                condition=Q(case__isnull=True),
+                name="review_once_per_provider_and_period",
+            ),
+            # One outstanding review at a time, so scheduling twice never adds a second.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="due", case__isnull=False),
+                name="review_one_due_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(status="due", kind="quarterly"),
+                name="review_one_due_quarterly_per_provider",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="review_status_due_idx")]
+
+    def __str__(self):
+        if self.kind == ReviewKind.MONTHLY:
+            return f"Monthly review {self.period_label}: {self.case}"
+        return f"Quarterly review {self.period_label}: {self.provider}"
+
+    @property
+    def is_due(self):
+        return self.status == ReviewStatus.DUE
+
+    @property
+    def is_overdue(self):
+        return self.is_due and self.due_on < timezone.localdate()
+
+    @property
+    def state_label(self):
+        """Due, Overdue, Completed or Skipped: what lists show."""
+        return "Overdue" if self.is_overdue else self.get_status_display()
+
+    @property
+    def scope_name(self):
+        return self.location.name if self.location_id else self.provider.name
+
+
+class Notification(models.Model):
+    """An in-app message to one person; a reminder digest lists several items."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    title = models.CharField(max_length=200)
+    # [{"label", "path", "stage", "stage_label", "due_on", "next_level"}]: each links to its item.
+    items = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class ReminderStage(models.TextChoices):
+    DUE_7 = "due_7", "Due within 7 days"
+    DUE_1 = "due_1", "Due tomorrow"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue"
+    OVERDUE_14 = "overdue_14", "Overdue by 14 days or more"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Audience(models.TextChoices):
+    OWNER = "owner", "Escalation owner"
+    REGISTERED_MANAGER = "registered_manager", "Registered Manager"
+    SENIOR_LEADER = "senior_leader", "Senior Leader"
+    NEXT_LEVEL = "next_level", "Next level up (14 days overdue)"
+
+
+class ReminderDelivery(models.Model):
+    """The delivery ledger: one row per (item, due date, stage, recipient), claimed before
+    anything is sent. The unique constraints are what make a re-run, a retry or two sweeps
+    at once send each reminder once."""
+
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    stage = models.CharField(max_length=16, choices=ReminderStage.choices)
+    due_on = models.DateField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    audience = models.CharField(max_length=24, choices=Audience.choices)
+    # Where the item belongs, so the Reminders pages filter without joins.
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claim_token = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review__isnull=False, escalation__isnull=True)
+                | Q(review__isnull=True, escalation__isnull=False),
+                name="delivery_one_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=ReminderStage.values), name="delivery_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=Audience.values), name="delivery_audience_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
+                name="delivery_sent_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "due_on", "stage", "recipient"],
+                condition=Q(review__isnull=False),
+                name="delivery_once_per_review_stage_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["escalation", "due_on", "stage", "recipient"],
+                condition=Q(escalation__isnull=False),
+                name="delivery_once_per_escalation_stage_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next_idx"),
+            models.Index(fields=["recipient", "status"], name="delivery_recipient_idx"),
+            models.Index(fields=["claim_token"], name="delivery_claim_idx"),
+            models.Index(fields=["location", "-created_at"], name="delivery_location_idx"),
+            models.Index(fields=["provider", "-created_at"], name="delivery_provider_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()} reminder to {self.recipient} ({self.status})"

@@ -1,0 +1,359 @@
+"""Review pages (lists and the review form), in-app notifications and the Reminders ledger.
+
+Views authorise through the get_*_for_user helpers (outsider 404, wrong role 403), validate
+a plain form, call one service and redirect. Rules live in review_services.py and
+reminders.py.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from assurance.cases import workflow as wf
+from assurance.cases.models import ImprovementCase
+from assurance.common import queueing as common_queueing
+from assurance.common.views import add_errors
+from assurance.escalations.models import Escalation
+from assurance.judgement.figures import case_readiness
+from assurance.organisations.access import (
+    get_location_for_user,
+    get_provider_for_user,
+    visible_locations,
+)
+from assurance.organisations.models import Location, Membership
+from assurance.reviews import services as review_services
+from assurance.reviews import tasks as reviews_tasks
+from assurance.reviews.access import get_notification_for_user, get_review_for_user
+from assurance.reviews.forms import ReviewCompleteForm, ReviewSkipForm
+from assurance.reviews.models import (
+    DeliveryStatus,
+    Notification,
+    ReminderDelivery,
+    Review,
+    ReviewKind,
+    ReviewOutcome,
+    ReviewStatus,
+)
+from assurance.reviews.reminders import item_label, item_path
+from domains.roles import Role
+
+PAGE_SIZE = 20
+LEDGER_PAGE_SIZE = 50
+REMINDER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+OUTCOME_HELP = {
+    ReviewOutcome.ON_TRACK: "The improvement is holding and spreading as the evidence shows.",
+    ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
+    "the floor. Seen in two monthly reviews in a row, this raises an escalation.",
+    ReviewOutcome.ESCALATE: "Raise an escalation now (a deeper review, observation, coaching...).",
+    ReviewOutcome.CLOSE_CASE: "The work is done: close the case. Your notes become the reason.",
+}
+
+
+# --- review lists ---------------------------------------------------------------------------
+
+
+def _review_rows(queryset):
+    return queryset.select_related("case", "location", "provider", "completed_by").due_first()
+
+
+@login_required
+def location_reviews(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    page = Paginator(_review_rows(Review.objects.filter(location=location)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "assurance/reviews/review_list.html",
+        {"location": location, "scope_name": location.name, "page": page},
+    )
+
+
+@login_required
+def provider_reviews(request, slug):
+    provider = get_provider_for_user(request.user, slug)
+    quarterly = Paginator(
+        _review_rows(Review.objects.filter(provider=provider, kind=ReviewKind.QUARTERLY)),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    monthly_due = _review_rows(
+        Review.objects.due().filter(
+            kind=ReviewKind.MONTHLY,
+            location__in=visible_locations(request.user).filter(provider=provider),
+        )
+    )
+    return render(
+        request,
+        "assurance/reviews/provider_reviews.html",
+        {
+            "provider": provider,
+            "scope_name": provider.name,
+            "page": quarterly,
+            "monthly_due": monthly_due,
+        },
+    )
+
+
+# --- one review: the form, completing and skipping ---------------------------------------
+
+
+def _review_context(request, review, *, form=None, skip_form=None):
+    can_act = review.is_due and review_services.can_review(review, review.user_roles)
+    context = {
+        "review": review,
+        "location": review.location,
+        "provider": review.provider,
+        "can_act": can_act,
+        "form": form or (ReviewCompleteForm(kind=review.kind) if can_act else None),
+        "skip_form": skip_form or (ReviewSkipForm() if can_act else None),
+        "outcome_help": OUTCOME_HELP,
+    }
+    if review.kind == ReviewKind.MONTHLY:
+        case = review.case
+        history = list(
+            Review.objects.filter(case=case)
+            .exclude(pk=review.pk)
+            .select_related("completed_by")
+            .order_by("-period_start")[:6]
+        )
+        last_done = next((r for r in history if r.status == ReviewStatus.COMPLETED), None)
+        context.update(
+            {
+                "case": case,
+                # Shown live while the review is open; a completed review shows what was seen.
+                "ready": case_readiness(case) if review.is_due else None,
+                "history": history,
+                "last_was_gap": last_done is not None
+                and last_done.outcome == ReviewOutcome.GAP_OBSERVED,
+                "escalations": list(
+                    Escalation.objects.filter(case=case)
+                    .active()
+                    .with_overdue_flag()
+                    .select_related("owner")
+                ),
+            }
+        )
+    else:
+        locations = visible_locations(request.user).filter(provider=review.provider)
+        context.update(
+            {
+                "cases": list(
+                    ImprovementCase.objects.filter(location__in=locations)
+                    .select_related("location", "domain")
+                    .order_by("location__name", "status", "title")
+                ),
+                "escalations": list(
+                    Escalation.objects.filter(case__location__in=locations)
+                    .with_overdue_flag()
+                    .select_related("case__location", "owner")
+                    .order_by("status", "due_on", "id")
+                ),
+            }
+        )
+    return context
+
+
+@login_required
+def review_detail(request, review_uuid):
+    review = get_review_for_user(request.user, review_uuid)
+    return render(request, "assurance/reviews/review_detail.html", _review_context(request, review))
+
+
+@require_POST
+@login_required
+def review_complete(request, review_uuid):
+    review = get_review_for_user(request.user, review_uuid, act=True)
+    form = ReviewCompleteForm(request.POST, kind=review.kind)
+    if form.is_valid():
+        try:
+            result = review_services.review_complete(
+                actor=request.user,
+                actor_roles=review.user_roles,
+                review=review,
+                outcome=form.cleaned_data["outcome"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except wf.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = f"{review} recorded: {ReviewOutcome(result.review.outcome).label}."
+            if result.escalation_created:
+                done += f" An escalation was raised ({result.escalation.get_trigger_display()})."
+            if result.case_closed:
+                done += " The case is closed."
+            if result.next_review:
+                done += f" Next review due {result.next_review.due_on:%-d %B %Y}."
+            messages.success(request, done)
+            return redirect("reviews:review_detail", review_uuid=review.uuid)
+    return render(
+        request,
+        "assurance/reviews/review_detail.html",
+        _review_context(request, review, form=form),
+    )
+
+
+@require_POST
+@login_required
+def review_skip(request, review_uuid):
+    review = get_review_for_user(request.user, review_uuid, act=True)
+    form = ReviewSkipForm(request.POST)
+    if form.is_valid():
+        try:
+            result = review_services.review_skip(
+                actor=request.user,
+                actor_roles=review.user_roles,
+                review=review,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except wf.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{review} skipped. The reason is kept on the record.")
+            target = result.next_review or result.review
+            return redirect("reviews:review_detail", review_uuid=target.uuid)
+    return render(
+        request,
+        "assurance/reviews/review_detail.html",
+        _review_context(request, review, skip_form=form),
+    )
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(
+        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "assurance/notifications/notification_list.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request, notification_uuid):
+    notification = get_notification_for_user(request.user, notification_uuid)
+    # Conditional: reading twice keeps the first time.
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    target = request.POST.get("next", "")
+    paths = {item.get("path") for item in notification.items}
+    if target in paths:
+        return redirect(target)
+    return redirect("reviews:notification_list")
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return redirect("reviews:notification_list")
+
+
+# --- the Reminders ledger -------------------------------------------------------------------
+
+
+def _ledger(request, rows, context):
+    status = request.GET.get("status", "")
+    summary = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
+    if status in DeliveryStatus.values:
+        rows = rows.filter(status=status)
+    page = Paginator(
+        rows.select_related(
+            "recipient",
+            "review__case",
+            "review__location",
+            "review__provider",
+            "escalation__case__location",
+        ).order_by("-created_at", "-id"),
+        LEDGER_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.item_label, row.item_path = item_label(row), item_path(row)
+    context.update(
+        {
+            "page": page,
+            "status": status,
+            "statuses": DeliveryStatus.choices,
+            "summary": [(s, label, summary.get(s, 0)) for s, label in DeliveryStatus.choices],
+        }
+    )
+    return render(request, "assurance/reviews/reminders.html", context)
+
+
+@login_required
+def location_reminders(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid, roles=REMINDER_ROLES)
+    return _ledger(
+        request,
+        ReminderDelivery.objects.filter(location=location),
+        {"location": location, "scope_name": location.name},
+    )
+
+
+@login_required
+def provider_reminders(request, slug):
+    provider = get_provider_for_user(request.user, slug, roles={Role.SENIOR_LEADER})
+    return _ledger(
+        request,
+        ReminderDelivery.objects.filter(provider=provider),
+        {"provider": provider, "scope_name": provider.name},
+    )
+
+
+@login_required
+def reminders_home(request):
+    """Where the nav's "Reminders" link lands: the ledgers this person may see."""
+    mine = (
+        Membership.objects.current()
+        .filter(user=request.user, role__in=REMINDER_ROLES)
+        .select_related("provider", "location")
+        .order_by("provider__name", "location__name")
+    )
+    scopes = []
+    for membership in mine:
+        scope = membership.location or membership.provider
+        if scope not in scopes:
+            scopes.append(scope)
+    if len(scopes) == 1:
+        scope = scopes[0]
+        if isinstance(scope, Location):
+            return redirect("reviews:location_reminders", location_uuid=scope.uuid)
+        return redirect("reviews:provider_reminders", slug=scope.slug)
+    return render(request, "assurance/reviews/reminders_home.html", {"scopes": scopes})
+
+
+@require_POST
+@login_required
+def reminders_run(request):
+    """Ask for a sweep now (it runs in the worker). Harmless to repeat: the ledger makes sure
+    nothing goes out twice."""
+    held = Membership.objects.current().filter(user=request.user, role__in=REMINDER_ROLES)
+    if not held.exists():
+        raise PermissionDenied("Only Registered Managers and Senior Leaders can do this.")
+    if common_queueing.enqueue(reviews_tasks.reminders_sweep):
+        messages.success(request, "Reminder sweep requested: anything due goes out shortly.")
+    else:
+        messages.warning(
+            request,
+            "The task queue cannot be reached just now. Nothing is lost: the next scheduled "
+            "sweep sends whatever is due.",
+        )
+    back = request.POST.get("back", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("reviews:reminders_home")
