@@ -3,17 +3,17 @@ from django.shortcuts import get_object_or_404
 
 from assurance.cases.access import visible_cases
 from assurance.organisations.access import roles_at_location, roles_at_provider, visible_providers
+from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
 from .models import ReportKind, ReportRun
-from .services import LOCATION_QUARTERLY_ROLES, QUARTERLY_ROLES
 
 
 def can_see_run(user, run) -> bool:
     if run.kind == ReportKind.CASE:
         return True  # anyone who can see the case (checked by the queryset)
     if run.location_id:
-        return bool(LOCATION_QUARTERLY_ROLES & roles_at_location(user, run.location))
-    return bool(QUARTERLY_ROLES & roles_at_provider(user, run.provider))
+        return bool(LOCATION_REPORT_ROLES & roles_at_location(user, run.location))
+    return bool(QUARTERLY_REPORT_ROLES & roles_at_provider(user, run.provider))
 
 
 def get_report_run_for_user(user, run_uuid) -> ReportRun:

@@ -3,7 +3,7 @@ cases, evidence items or readings. Returns plain context for the one template th
 both the HTML preview and the PDF."""
 
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
@@ -11,7 +11,6 @@ from django.utils import timezone
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.escalations.models import Escalation
-from assurance.judgement import readiness
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.organisations.models import Team
@@ -23,7 +22,6 @@ from evidence.models import (
     InfluenceLink,
     PracticeCheck,
     Source,
-    Stance,
 )
 
 from .charts import bar_chart
@@ -97,17 +95,7 @@ def _case_view(case, teams, today, cutoff):
         changes = fingerprint_changes(
             judgement.evidence_fingerprint, evidence_fingerprint(evidence, indicators)
         )
-    # spread across teams: supporting frontline items per active team in the window
-    window_start = today - timedelta(days=ready.thresholds.window_days)
-    per_team = Counter(
-        item.team_id
-        for item in evidence
-        if item.team_id
-        and not item.is_withdrawn
-        and item.stance == Stance.SUPPORTS
-        and item.source in readiness.FRONTLINE_SOURCES
-        and window_start < item.occurred_on <= today
-    )
+    per_team = dict(ready.figures.spread.supporting_per_team)
     spread_chart = bar_chart(
         [(team.name, per_team.get(team.id, 0)) for team in teams],
         caption=f"Supporting frontline evidence per team, last {ready.thresholds.window_days} days",

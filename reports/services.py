@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assurance.common.queueing import send_now
-from domains.roles import Role
+from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
 from . import data, rendering
 from .models import ReportDownload, ReportKind, ReportRun, RunStatus
@@ -23,17 +23,15 @@ from .periods import Quarter, parse_quarter
 
 log = logging.getLogger(__name__)
 
-QUARTERLY_ROLES = frozenset({Role.SENIOR_LEADER})
-LOCATION_QUARTERLY_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 # A run still "running" after this long was abandoned by a killed worker: it may be re-claimed.
 STALE_AFTER = timedelta(minutes=15)
 
 
 def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
     """Senior Leaders request provider reports; Registered Managers their own location's."""
-    if location is None and not QUARTERLY_ROLES & set(actor_roles):
+    if location is None and not QUARTERLY_REPORT_ROLES & set(actor_roles):
         raise PermissionDenied("Only a Senior Leader can request the provider's quarterly report.")
-    if location is not None and not LOCATION_QUARTERLY_ROLES & set(actor_roles):
+    if location is not None and not LOCATION_REPORT_ROLES & set(actor_roles):
         raise PermissionDenied(
             "Only the location's Registered Manager or a Senior Leader can request this report."
         )

@@ -11,6 +11,7 @@ from assurance.organisations.access import (
     roles_at_location,
     visible_locations,
 )
+from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
 from . import data, rendering, services
 from .access import can_see_run, get_report_run_for_user
@@ -22,11 +23,11 @@ from .periods import parse_quarter
 def _scopes(user, provider):
     """Locations where the user may request a location report, and whether they may request
     the provider-wide one."""
-    provider_wide = bool(services.QUARTERLY_ROLES & provider.user_roles)
+    provider_wide = bool(QUARTERLY_REPORT_ROLES & provider.user_roles)
     locations = [
         loc
         for loc in visible_locations(user).filter(provider=provider).order_by("name")
-        if provider_wide or services.LOCATION_QUARTERLY_ROLES & roles_at_location(user, loc)
+        if provider_wide or LOCATION_REPORT_ROLES & roles_at_location(user, loc)
     ]
     return locations, provider_wide
 

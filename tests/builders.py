@@ -2,12 +2,13 @@
 
 from datetime import date, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from assurance.cases import services as cases_services
 from assurance.cases.models import StepRecord
 from assurance.organisations.access import roles_at_location
-from domains.models import Domain, EvidenceCategory
+from domains.models import Domain, EvidenceCategory, KeyQuestion
 from evidence import services as evidence_services
 
 
@@ -51,3 +52,17 @@ def add_evidence(case, actor, *, source="audits", stance="supports", team=None, 
         stance=stance,
         summary=f"{source} evidence",
     )
+
+
+def post_judgement(client, case, level, **extra):
+    data = {
+        "version": StepRecord.objects.get(case=case, number=5).version,
+        "summary": "Summary",
+        "level": level,
+        "key_questions": [KeyQuestion.objects.get(slug="well_led").pk],
+        "not_yet": "Safe: practice still mixed.",
+        "rationale": "Audits improved.",
+        "complete": "1",
+        **extra,
+    }
+    return client.post(reverse("casework:step_form", args=[case.uuid, 5]), data)

@@ -21,7 +21,7 @@ _defaults = {
 for _key, _value in _defaults.items():
     os.environ.setdefault(_key, _value)
 
-from assurance.config.settings import *
+from assurance.config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when it is missing

@@ -161,5 +161,3 @@ class Step4Form(StepForm):
         label="How the stronger standard is being embedded",
         widget=TEXT,
     )
-
-

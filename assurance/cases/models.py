@@ -190,5 +190,3 @@ class StepRecord(models.Model):
     @property
     def is_completed(self):
         return self.completed_at is not None
-
-

@@ -1,4 +1,6 @@
-"""State-changing writes: organisations and roles, improvement cases and their steps."""
+"""State-changing writes for improvement cases: opening, editing and closing them, their steps,
+indicators and readings.
+"""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,7 +11,7 @@ from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Readi
 from assurance.common.history import records_actor
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.organisations.models import Location
-from assurance.organisations.permissions import can_write
+from assurance.organisations.permissions import CASE_OPENER_ROLES, INDICATOR_ROLES, can_write
 
 User = get_user_model()
 
@@ -98,7 +100,7 @@ def _lock_case(case) -> ImprovementCase:
 @records_actor
 def case_update(*, actor, actor_roles, case, version: int, **fields) -> ImprovementCase:
     """Edit the case's own fields (title, baseline, start date, wider areas)."""
-    if not (wf.CASE_OPENER_ROLES & set(actor_roles)):
+    if not (CASE_OPENER_ROLES & set(actor_roles)):
         raise wf.WorkflowError(
             "Only a Quality Lead, Operations Manager or Registered Manager can edit the case."
         )
@@ -202,7 +204,7 @@ def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRe
 
 @records_actor
 def indicator_add(*, actor, actor_roles, case, **fields) -> Indicator:
-    if not (wf.INDICATOR_ROLES & set(actor_roles)):
+    if not (INDICATOR_ROLES & set(actor_roles)):
         raise wf.WorkflowError(
             "Only a Quality Lead, Operations Manager or Registered Manager can add indicators."
         )
@@ -233,5 +235,3 @@ def require_active(case):
         raise wf.WorkflowError(
             f"This case is {case.get_status_display().lower()}: nothing can be added."
         )
-
-

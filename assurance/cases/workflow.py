@@ -6,6 +6,8 @@ what to show. Each rule answers with a Decision carrying a plain-English reason.
 
 from dataclasses import dataclass
 
+from assurance.organisations import permissions
+from assurance.organisations.permissions import CASE_MANAGER_ROLES
 from domains.roles import Role
 
 STEP_COUNT = 5
@@ -24,10 +26,6 @@ TRANSITIONS = {
     (UNDER_REVIEW, WITHDRAWN): "withdrawn with a reason",
 }
 ACTIVE_STATUSES = frozenset({OPEN, UNDER_REVIEW})
-CASE_OPENER_ROLES = frozenset({Role.QUALITY_LEAD, Role.OPERATIONS_MANAGER, Role.REGISTERED_MANAGER})
-CASE_CLOSER_ROLES = frozenset({Role.REGISTERED_MANAGER})
-REOPENER_ROLES = frozenset({Role.REGISTERED_MANAGER})
-INDICATOR_ROLES = frozenset({Role.QUALITY_LEAD, Role.OPERATIONS_MANAGER, Role.REGISTERED_MANAGER})
 MIN_REASON_LENGTH = 10
 
 
@@ -140,15 +138,18 @@ def can_complete_step(case: CaseState, number: int, *, actor_id: int, actor_role
     return ALLOW
 
 
-def can_reopen_step(case: CaseState, number: int, *, actor_roles, reason: str) -> Decision:
+def can_reopen_step(
+    case: CaseState, number: int, *, actor_roles, reason: str | None = None
+) -> Decision:
+    """May this person reopen the step? With `reason`, also whether the reason will do."""
     if case.status not in ACTIVE_STATUSES:
         return Decision(False, f"This case is {case.status.replace('_', ' ')}: nothing can change.")
-    if not REOPENER_ROLES & set(actor_roles):
+    if not CASE_MANAGER_ROLES & set(actor_roles):
         return Decision(False, "Only a Registered Manager can reopen a completed step.")
     step = case.step(number)
     if not step.completed:
         return Decision(False, f"Step {number} is not completed, so there is nothing to reopen.")
-    if len((reason or "").strip()) < MIN_REASON_LENGTH:
+    if reason is not None and len(reason.strip()) < MIN_REASON_LENGTH:
         return Decision(False, "Give a reason for reopening (at least a short sentence).")
     return ALLOW
 
@@ -161,7 +162,7 @@ def status_after_steps(case: CaseState) -> str:
 
 
 def can_close(case_status: str, *, actor_roles, new_status: str, reason: str) -> Decision:
-    if not CASE_CLOSER_ROLES & set(actor_roles):
+    if not CASE_MANAGER_ROLES & set(actor_roles):
         return Decision(False, "Only a Registered Manager can close or withdraw a case.")
     decision = check_transition(case_status, new_status)
     if not decision:
@@ -173,7 +174,7 @@ def can_close(case_status: str, *, actor_roles, new_status: str, reason: str) ->
 
 
 def can_open_case(actor_roles) -> Decision:
-    if CASE_OPENER_ROLES & set(actor_roles):
+    if permissions.can_open_case(actor_roles):
         return ALLOW
     return Decision(
         False, "Only a Quality Lead, Operations Manager or Registered Manager can open a case."

@@ -115,5 +115,9 @@ def _step_row_view(form_class, service, key, anchor):
 
 
 link_add = _step_row_view(LinkForm, evidence_services.link_save, "link", "step-2")
-check_add = _step_row_view(PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3")
-action_add = _step_row_view(EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4")
+check_add = _step_row_view(
+    PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3"
+)
+action_add = _step_row_view(
+    EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4"
+)

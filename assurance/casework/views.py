@@ -23,7 +23,7 @@ from assurance.casework.forms import STEP_FORMS
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
-from assurance.escalations import services as escalations_services
+from assurance.escalations import rules as escalation_rules
 from assurance.escalations.models import Escalation
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
@@ -34,7 +34,12 @@ from assurance.organisations.access import (
     visible_locations,
 )
 from assurance.organisations.models import Membership, Team
-from assurance.organisations.permissions import can_write
+from assurance.organisations.permissions import (
+    CASE_MANAGER_ROLES,
+    CASE_OPENER_ROLES,
+    INDICATOR_ROLES,
+    can_write,
+)
 from domains.models import Domain
 from domains.roles import Role
 from evidence.forms import (
@@ -173,7 +178,7 @@ def provider_cases(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request, location_uuid):
-    location = get_location_for_user(request.user, location_uuid, roles=wf.CASE_OPENER_ROLES)
+    location = get_location_for_user(request.user, location_uuid, roles=CASE_OPENER_ROLES)
     domain = None
     if request.GET.get("domain") or request.POST.get("domain"):
         domain = get_object_or_404(
@@ -213,7 +218,7 @@ def case_create(request, location_uuid):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid, roles=wf.CASE_OPENER_ROLES)
+    case = get_case_for_user(request.user, case_uuid, roles=CASE_OPENER_ROLES)
     form = CaseForm(request.POST or None, instance=case, domain=case.domain)
     stale = None
     if request.method == "POST" and form.is_valid():
@@ -255,7 +260,7 @@ def case_edit(request, case_uuid):
 @require_POST
 @login_required
 def case_status(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid, roles=wf.CASE_CLOSER_ROLES)
+    case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
     form = CaseStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -347,9 +352,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
                 "can_edit": bool(edit),
                 "why_not": edit.reason,
                 "can_reopen": step.is_completed
-                and bool(
-                    wf.can_reopen_step(state, step.number, actor_roles=roles, reason="x" * 10)
-                ),
+                and bool(wf.can_reopen_step(state, step.number, actor_roles=roles)),
                 "form": form,
                 "artefact": artefact_rows(step),
                 "stale": stale if stale and stale.number == step.number else None,
@@ -368,8 +371,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "indicators": data["indicators"],
         "links": data["links"],
         "escalations": data["escalations"],
-        "can_escalate": case.status in wf.ACTIVE_STATUSES
-        and bool(escalations_services.ESCALATION_MANAGER_ROLES & set(roles)),
+        "can_escalate": case.status in wf.ACTIVE_STATUSES and escalation_rules.is_manager(roles),
         "checks": data["checks"],
         "actions": data["actions"],
         "evidence": data["evidence"],
@@ -385,8 +387,8 @@ def case_page_context(request, case, *, forms=None, stale=None):
             evidence_ids=evidence_ids,
         ),
         "writer": writer,
-        "can_manage_indicators": writer and bool(wf.INDICATOR_ROLES & set(roles)),
-        "can_close": case.status in wf.ACTIVE_STATUSES and bool(wf.CASE_CLOSER_ROLES & set(roles)),
+        "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),
+        "can_close": case.status in wf.ACTIVE_STATUSES and bool(CASE_MANAGER_ROLES & set(roles)),
         "is_rm": Role.REGISTERED_MANAGER in roles,
         "evidence_form": forms.get("evidence")
         or (
@@ -495,7 +497,7 @@ def step_form(request, case_uuid, number):
 @require_POST
 @login_required
 def step_reopen(request, case_uuid, number):
-    case = get_case_for_user(request.user, case_uuid, roles=wf.REOPENER_ROLES)
+    case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
     try:
         cases_services.step_reopen(
             actor=request.user,
@@ -519,7 +521,7 @@ def step_reopen(request, case_uuid, number):
 @require_POST
 @login_required
 def indicator_add(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid, roles=wf.INDICATOR_ROLES)
+    case = get_case_for_user(request.user, case_uuid, roles=INDICATOR_ROLES)
     form = IndicatorForm(request.POST)
     if not form.is_valid():
         return respond(request, case, forms={"indicator": form}, anchor="indicators")
@@ -565,7 +567,7 @@ def reading_add(request, indicator_uuid):
 @require_POST
 @login_required
 def judgement_confirm(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid, roles={Role.REGISTERED_MANAGER})
+    case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
     judgement = get_object_or_404(ProportionalityJudgement.objects.current(), case=case)
     try:
         judgement_services.judgement_confirm(

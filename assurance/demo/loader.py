@@ -1248,7 +1248,6 @@ def seed_reviews(result, *, today, users):
     up, the Senior Leader hear about it) and the record quality one is overdue. Added only
     where a case or provider has no reviews yet, so a second seed changes nothing."""
 
-
     def back(cad, period, n=1):
         for _ in range(n):
             period = reviews.period_starting(cad, reviews.add_months(period.start, -cad.months))

@@ -61,5 +61,3 @@ class EscalationUpdateForm(forms.Form):
         if not manager:
             del self.fields["owner"]
             del self.fields["due_on"]
-
-

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
+from assurance.escalations import rules
 
 cqc_location_id_validator = RegexValidator(
     r"^1-\d{6,12}$",
@@ -34,7 +35,7 @@ class EscalationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-ESCALATION_ACTIVE = (EscalationStatus.OPEN, EscalationStatus.IN_PROGRESS)
+ESCALATION_ACTIVE = rules.ACTIVE
 
 
 class EscalationQuerySet(models.QuerySet):
@@ -113,5 +114,3 @@ class Escalation(models.Model):
     @property
     def overdue(self):
         return self.is_active and self.due_on < timezone.localdate()
-
-

@@ -1,4 +1,6 @@
-"""State-changing writes: organisations and roles, improvement cases and their steps."""
+"""State-changing writes for escalations: raised automatically or by hand, assigned, moved
+through their statuses.
+"""
 
 from datetime import timedelta
 
@@ -12,17 +14,15 @@ from assurance.cases import workflow as wf
 from assurance.cases.services import require_active
 from assurance.common.history import acting_as, records_actor
 from assurance.common.stale import StaleEdit, stale_message
+from assurance.escalations import rules
 from assurance.escalations.models import Escalation, EscalationStatus
 from assurance.organisations.access import roles_at_location
 from assurance.organisations.permissions import READ_ONLY_ROLES
-from domains.roles import Role
 
 User = get_user_model()
 
 
 # --- Escalations -------------------------------------------------------------------------
-
-ESCALATION_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 
 
 def _default_due(today=None):
@@ -66,7 +66,7 @@ def escalation_raise(
 
 @records_actor
 def escalation_raise_by_hand(*, actor, actor_roles, case, action, detail, due_on, owner=None):
-    if not ESCALATION_MANAGER_ROLES & set(actor_roles):
+    if not rules.is_manager(actor_roles):
         raise wf.WorkflowError(
             "Only a Registered Manager or Senior Leader can raise an escalation by hand."
         )
@@ -108,12 +108,10 @@ def escalation_update(
 ):
     """Assign an owner, move the due date, or move the status. The Registered Manager or a
     Senior Leader may do all of it; the owner may move status and write the outcome."""
-    is_manager = bool(ESCALATION_MANAGER_ROLES & set(actor_roles))
+    is_manager = rules.is_manager(actor_roles)
     is_owner = escalation.owner_id == actor.pk
     if not (is_manager or is_owner):
-        raise wf.WorkflowError(
-            "Only the owner, the Registered Manager or a Senior Leader can update this escalation."
-        )
+        rules.can_update(escalation.status, actor_roles=actor_roles, is_owner=is_owner).require()
     if not is_manager and (owner != escalation.owner or due_on not in (None, escalation.due_on)):
         raise wf.WorkflowError("Only the Registered Manager or a Senior Leader can reassign it.")
     with transaction.atomic():
@@ -126,6 +124,8 @@ def escalation_update(
             raise StaleEdit(locked, stale_message(locked, "This escalation"))
         if not locked.is_active:
             raise wf.WorkflowError(f"This escalation is {locked.get_status_display().lower()}.")
+        if status:
+            rules.can_move(locked.status, status).require()
         _require_owner_at_location(owner, locked.case)
         if is_manager:
             locked.owner = owner
@@ -152,5 +152,3 @@ def escalation_update(
         locked.version += 1
         locked.save()
     return locked
-
-

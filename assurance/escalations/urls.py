@@ -15,7 +15,5 @@ urlpatterns = [
         name="provider_escalations",
     ),
     path("cases/<uuid:case_uuid>/escalations/new/", views.escalation_new, name="escalation_new"),
-    path(
-        "escalations/<uuid:escalation_uuid>/", views.escalation_detail, name="escalation_detail"
-    ),
+    path("escalations/<uuid:escalation_uuid>/", views.escalation_detail, name="escalation_detail"),
 ]

@@ -1,4 +1,4 @@
-"""Escalations and each location's rating picture."""
+"""Escalation pages: lists per location and provider, raising one by hand, the detail page."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -11,6 +11,7 @@ from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
+from assurance.escalations import rules
 from assurance.escalations import services as escalations_services
 from assurance.escalations.access import get_escalation_for_user
 from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
@@ -21,7 +22,7 @@ from assurance.organisations.access import (
     visible_locations,
 )
 from assurance.organisations.models import Membership
-from assurance.organisations.permissions import READ_ONLY_ROLES
+from assurance.organisations.permissions import ESCALATION_MANAGER_ROLES, READ_ONLY_ROLES
 
 User = get_user_model()
 
@@ -76,7 +77,7 @@ def provider_escalations(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def escalation_new(request, case_uuid):
-    case = get_case_for_user(request.user, case_uuid, roles=escalations_services.ESCALATION_MANAGER_ROLES)
+    case = get_case_for_user(request.user, case_uuid, roles=ESCALATION_MANAGER_ROLES)
     form = EscalationForm(request.POST or None, case=case, owners=_owners(case.location))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -105,8 +106,13 @@ def escalation_new(request, case_uuid):
 def escalation_detail(request, escalation_uuid):
     escalation = get_escalation_for_user(request.user, escalation_uuid)
     case = escalation.case
-    manager = bool(escalations_services.ESCALATION_MANAGER_ROLES & set(case.user_roles))
-    can_update = escalation.is_active and (manager or escalation.owner_id == request.user.id)
+    manager = rules.is_manager(case.user_roles)
+    update = rules.can_update(
+        escalation.status,
+        actor_roles=case.user_roles,
+        is_owner=escalation.owner_id == request.user.id,
+    )
+    can_update = bool(update)
     form = None
     if can_update:
         form = EscalationUpdateForm(
@@ -117,11 +123,7 @@ def escalation_detail(request, escalation_uuid):
         )
     if request.method == "POST":
         if not can_update:
-            return forbidden(
-                request,
-                "Only the owner, the Registered Manager or a Senior Leader can update this "
-                "escalation, and only while it is open or in progress.",
-            )
+            return forbidden(request, update.reason)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -151,4 +153,3 @@ def escalation_detail(request, escalation_uuid):
         "assurance/escalation_detail.html",
         {"escalation": escalation, "case": case, "form": form, "history": history},
     )
-

@@ -36,6 +36,3 @@ class JudgementForm(StepForm):
 
         framework = Framework.objects.current()
         self.fields["key_questions"].queryset = KeyQuestion.objects.filter(framework=framework)
-
-
-

@@ -85,5 +85,3 @@ class ProportionalityJudgement(models.Model):
         if not self.supportable_level:
             return False
         return LEVELS.index(self.level) > LEVELS.index(self.supportable_level)
-
-

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime, timedelta
@@ -326,6 +327,8 @@ class SpreadFigure:
     teams_without_evidence: tuple[str, ...]
     teams_without_evidence_ids: tuple[int, ...]
     message: str
+    # (team id, supporting frontline items in the window) for each active team, in id order
+    supporting_per_team: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,7 @@ def _num_against(actual: float, required: float) -> str:
 
 def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
     active = frozenset(facts.team_ids)
-    covered = {
+    per_team = Counter(
         e.team_id
         for e in facts.evidence
         if e.supports
@@ -538,7 +541,8 @@ def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
         and e.source in FRONTLINE_SOURCES
         and e.team_id in active
         and _in_window(e.occurred_on, facts.today, window)
-    }
+    )
+    covered = set(per_team)
     names = facts.team_names or {}
 
     def name(tid: int) -> str:
@@ -562,6 +566,7 @@ def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
         teams_without_evidence=tuple(name(t) for t in missing),
         teams_without_evidence_ids=tuple(missing),
         message=message,
+        supporting_per_team=tuple((tid, per_team.get(tid, 0)) for tid in sorted(active)),
     )
 
 

@@ -1,4 +1,4 @@
-"""State-changing writes: organisations and roles, improvement cases and their steps."""
+"""State-changing writes for proportionality judgements: recording (step 5) and confirming them."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -128,5 +128,3 @@ def judgement_confirm(*, actor, actor_roles, judgement):
     judgement._change_reason = "Confirmed after evidence changed"
     judgement.save()
     return judgement
-
-

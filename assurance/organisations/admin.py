@@ -1,11 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from assurance.cases.models import ImprovementCase
-from assurance.escalations.models import Escalation
-from assurance.judgement.models import ProportionalityJudgement
 from assurance.organisations.models import Location, Membership, Provider, Team
-from assurance.reviews.models import ReminderDelivery, Review
 
 
 class LocationInline(admin.TabularInline):
@@ -46,61 +42,3 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # end a membership instead; history must stay whole
-
-
-class NoDeleteAdmin(SimpleHistoryAdmin):
-    """Nothing is hard-deleted: records are withdrawn, ended or superseded instead."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ImprovementCase)
-class ImprovementCaseAdmin(NoDeleteAdmin):
-    list_display = ["title", "location", "domain", "status", "current_step", "opened_at"]
-    list_filter = ["status", "domain", "location__provider"]
-    search_fields = ["title"]
-    raw_id_fields = ["opened_by"]
-
-
-@admin.register(Escalation)
-class EscalationAdmin(NoDeleteAdmin):
-    list_display = ["action", "case", "trigger", "owner", "due_on", "status"]
-    list_filter = ["status", "trigger"]
-    raw_id_fields = ["case", "owner", "raised_by"]
-
-
-@admin.register(ProportionalityJudgement)
-class JudgementAdmin(NoDeleteAdmin):
-    list_display = [
-        "case",
-        "level",
-        "supportable_level",
-        "recorded_by",
-        "recorded_at",
-        "superseded_at",
-    ]
-    raw_id_fields = ["case", "recorded_by", "confirmed_by"]
-
-
-@admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["kind", "period_label", "provider", "case", "due_on", "status"]
-    list_filter = ["kind", "status"]
-    raw_id_fields = ["case", "completed_by"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["stage", "recipient", "status", "sent_at", "attempts"]
-    list_filter = ["status", "stage"]
-    readonly_fields = [f.name for f in ReminderDelivery._meta.fields]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

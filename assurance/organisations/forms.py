@@ -32,5 +32,3 @@ class MemberAddForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120, label="Team, unit or shift pattern")
     kind = forms.ChoiceField(choices=TeamKind.choices, initial=TeamKind.TEAM)
-
-

@@ -214,5 +214,3 @@ class Membership(models.Model):
     @property
     def scope_label(self):
         return self.location.name if self.location_id else f"{self.provider.name} (all locations)"
-
-

@@ -12,6 +12,8 @@ PROVIDER_WIDE_ROLES = frozenset({Role.SENIOR_LEADER})
 EITHER_SCOPE_ROLES = frozenset({Role.VIEWER})
 LOCATION_ROLES = frozenset(Role) - PROVIDER_WIDE_ROLES
 READ_ONLY_ROLES = frozenset({Role.VIEWER})
+# Roles a provider-wide membership may carry.
+PROVIDER_SCOPE_ROLES = PROVIDER_WIDE_ROLES | EITHER_SCOPE_ROLES
 
 # Who manages membership and teams: a Registered Manager at their location, a Senior Leader
 # across the provider. The roles each may grant never reach above their own scope.
@@ -50,6 +52,8 @@ def can_write(held_roles) -> bool:
 
 # --- What each role may do ----------------------------------------------------------------
 
+# Managing the provider itself: its provider-wide members, its reminder ledger.
+PROVIDER_MANAGER_ROLES = frozenset({Role.SENIOR_LEADER})
 # Opening a case and managing its indicators.
 CASE_OPENER_ROLES = frozenset({Role.QUALITY_LEAD, Role.OPERATIONS_MANAGER, Role.REGISTERED_MANAGER})
 INDICATOR_ROLES = CASE_OPENER_ROLES

@@ -1,4 +1,4 @@
-"""State-changing writes: organisations and roles, improvement cases and their steps."""
+"""State-changing writes for organisations: memberships (granting and ending roles) and teams."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -123,5 +123,3 @@ def send_welcome_email(*, user, membership: Membership) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
-
-

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assurance.cases import workflow as wf
 from assurance.organisations import services as organisations_services
 from assurance.organisations.access import (
     get_location_for_user,
@@ -17,11 +16,15 @@ from assurance.organisations.forms import MemberAddForm, TeamForm
 from assurance.organisations.models import Membership
 from assurance.organisations.permissions import (
     MEMBER_MANAGER_ROLES,
+    PROVIDER_MANAGER_ROLES,
+    PROVIDER_SCOPE_ROLES,
     PROVIDER_WIDE_ROLES,
+    REMINDER_ROLES,
     can_manage_members,
+    can_open_case,
     grantable_roles,
+    holds_any,
 )
-from domains.roles import Role
 
 
 @login_required
@@ -68,13 +71,14 @@ def provider_detail(request, slug):
             "members": members,
             "can_manage": can_manage,
             "member_form": form,
+            "can_see_reminders": holds_any(provider.user_roles, PROVIDER_MANAGER_ROLES),
         },
     )
 
 
 def _provider_grantable(provider):
     # Provider-wide memberships are Senior Leader or provider-wide Viewer only.
-    return grantable_roles(provider.user_roles) & {Role.SENIOR_LEADER, Role.VIEWER}
+    return grantable_roles(provider.user_roles) & PROVIDER_SCOPE_ROLES
 
 
 def _location_context(location, **extra):
@@ -95,7 +99,8 @@ def _location_context(location, **extra):
         "grantable": grantable,
         "member_form": MemberAddForm(grantable=grantable) if can_manage else None,
         "team_form": TeamForm() if can_manage else None,
-        "can_open_case": bool(wf.can_open_case(location.user_roles)),
+        "can_open_case": can_open_case(location.user_roles),
+        "can_see_reminders": holds_any(location.user_roles, REMINDER_ROLES),
     }
     context.update(extra)
     return context
@@ -150,7 +155,7 @@ def location_member_add(request, location_uuid):
 @require_POST
 @login_required
 def provider_member_add(request, slug):
-    provider = get_provider_for_user(request.user, slug, roles={Role.SENIOR_LEADER})
+    provider = get_provider_for_user(request.user, slug, roles=PROVIDER_MANAGER_ROLES)
     form = MemberAddForm(request.POST, grantable=_provider_grantable(provider))
     if form.is_valid():
         try:

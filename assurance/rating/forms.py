@@ -43,5 +43,3 @@ class StatementScoreForm(forms.Form):
 
     def clean_assessed_on(self):
         return not_future(self.cleaned_data["assessed_on"])
-
-

@@ -1,4 +1,3 @@
-
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -66,5 +65,3 @@ class StatementScore(models.Model):
 
     def __str__(self):
         return f"{self.location}: {self.quality_statement.code} = {self.score}"
-
-

@@ -1,20 +1,19 @@
-"""State-changing writes: organisations and roles, improvement cases and their steps."""
+"""State-changing writes for the rating picture: published ratings, statement scores, the
+breach flag.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from assurance.cases import workflow as wf
 from assurance.common.history import records_actor
+from assurance.organisations.permissions import RATING_EDITOR_ROLES, SCORE_EDITOR_ROLES
 from assurance.rating.models import PublishedRating, StatementScore
-from domains.roles import Role
 
 User = get_user_model()
 
 
 # --- The rating picture ------------------------------------------------------------------
-
-RATING_EDITOR_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
-SCORE_EDITOR_ROLES = RATING_EDITOR_ROLES | {Role.QUALITY_LEAD}
 
 
 @records_actor

@@ -1,4 +1,4 @@
-"""Escalations and each location's rating picture."""
+"""Each location's rating picture, and its forms for published ratings and statement scores."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -17,7 +17,6 @@ from assurance.rating.forms import PublishedRatingForm, StatementScoreForm
 from domains.models import Framework
 
 User = get_user_model()
-
 
 
 @login_required
@@ -55,9 +54,7 @@ def location_rating_update(request, location_uuid):
         if kind == "published":
             form = PublishedRatingForm(request.POST, framework=framework)
             if not rating_services.RATING_EDITOR_ROLES & set(roles):
-                return forbidden(
-                    request, "Only a Registered Manager or Senior Leader can do this."
-                )
+                return forbidden(request, "Only a Registered Manager or Senior Leader can do this.")
             if form.is_valid():
                 rating_services.published_rating_add(
                     actor=request.user, actor_roles=roles, location=location, **form.cleaned_data

@@ -20,14 +20,14 @@ from assurance.escalations.services import escalation_raise
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.readiness import figures_to_dict
 from assurance.organisations.models import Provider
+from assurance.organisations.permissions import MONTHLY_REVIEWER_ROLES, QUARTERLY_REVIEWER_ROLES
 from assurance.reviews import cadence as reviews
 from assurance.reviews.models import Review, ReviewKind, ReviewOutcome, ReviewStatus
-from domains.roles import Role
 
 # Who completes or skips each kind of review.
 REVIEWER_ROLES = {
-    ReviewKind.MONTHLY: frozenset({Role.REGISTERED_MANAGER}),
-    ReviewKind.QUARTERLY: frozenset({Role.SENIOR_LEADER}),
+    ReviewKind.MONTHLY: MONTHLY_REVIEWER_ROLES,
+    ReviewKind.QUARTERLY: QUARTERLY_REVIEWER_ROLES,
 }
 OUTCOMES = {
     ReviewKind.MONTHLY: tuple(ReviewOutcome),

@@ -27,6 +27,7 @@ from assurance.organisations.access import (
     visible_locations,
 )
 from assurance.organisations.models import Location, Membership
+from assurance.organisations.permissions import PROVIDER_MANAGER_ROLES, REMINDER_ROLES
 from assurance.reviews import services as review_services
 from assurance.reviews import tasks as reviews_tasks
 from assurance.reviews.access import get_notification_for_user, get_review_for_user
@@ -41,11 +42,9 @@ from assurance.reviews.models import (
     ReviewStatus,
 )
 from assurance.reviews.reminders import item_label, item_path
-from domains.roles import Role
 
 PAGE_SIZE = 20
 LEDGER_PAGE_SIZE = 50
-REMINDER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 OUTCOME_HELP = {
     ReviewOutcome.ON_TRACK: "The improvement is holding and spreading as the evidence shows.",
     ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
@@ -307,7 +306,7 @@ def location_reminders(request, location_uuid):
 
 @login_required
 def provider_reminders(request, slug):
-    provider = get_provider_for_user(request.user, slug, roles={Role.SENIOR_LEADER})
+    provider = get_provider_for_user(request.user, slug, roles=PROVIDER_MANAGER_ROLES)
     return _ledger(
         request,
         ReminderDelivery.objects.filter(provider=provider),

@@ -143,7 +143,9 @@ def test_it_lets_a_provider_wide_senior_leader_download(client, stored_pdf, seni
 def test_it_gives_404_for_an_unknown_file(client, stored_pdf, team_leader):
     client.force_login(team_leader)
 
-    response = client.get(reverse("evidence:file_download", args=["00000000-0000-0000-0000-000000000000"]))
+    response = client.get(
+        reverse("evidence:file_download", args=["00000000-0000-0000-0000-000000000000"])
+    )
 
     assert response.status_code == 404
 

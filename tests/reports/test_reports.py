@@ -172,7 +172,10 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
     files = list(Path(run.file.storage.location, "reports").rglob("*.pdf"))
     assert len(files) == 1
     # progress page and download, recorded
-    assert "Download the PDF" in client.get(reverse("reports:report_run", args=[run.uuid])).content.decode()
+    assert (
+        "Download the PDF"
+        in client.get(reverse("reports:report_run", args=[run.uuid])).content.decode()
+    )
     download = client.get(reverse("reports:report_download", args=[run.uuid]))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     assert b"".join(download.streaming_content).startswith(b"%PDF")
@@ -184,7 +187,9 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
             {"quarter": "2026-Q4", "location": ""},
         )
     assert ReportRun.objects.count() == 2
-    listing = client.get(reverse("reports:provider_reports", args=["oakfield-care"])).content.decode()
+    listing = client.get(
+        reverse("reports:provider_reports", args=["oakfield-care"])
+    ).content.decode()
     assert listing.count("2026-Q4 · All locations") == 2
 
 
@@ -258,7 +263,9 @@ def test_it_hides_a_provider_report_from_another_providers_senior_leader(client,
     client.force_login(leader)
     assert client.get(reverse("reports:report_run", args=[run.uuid])).status_code == 404
     assert client.get(reverse("reports:report_download", args=[run.uuid])).status_code == 404
-    assert client.get(reverse("reports:provider_reports", args=["oakfield-care"])).status_code == 404
+    assert (
+        client.get(reverse("reports:provider_reports", args=["oakfield-care"])).status_code == 404
+    )
 
 
 def test_it_gathers_report_data_in_a_fixed_number_of_queries(location, quality_lead):
@@ -311,7 +318,9 @@ def test_it_never_fetches_a_url_a_user_typed(location, quality_lead, monkeypatch
 
 def test_it_previews_the_same_template_in_the_browser(client, seeded):
     client.force_login(_user("senior.leader"))
-    page = client.get(reverse("reports:quarterly_preview", args=["oakfield-care"]), {"quarter": "2026-Q4"})
+    page = client.get(
+        reverse("reports:quarterly_preview", args=["oakfield-care"]), {"quarter": "2026-Q4"}
+    )
     assert page.status_code == 200
     text = page.content.decode()
     assert "Quarterly assurance report" in text and "Executive summary" in text

@@ -67,7 +67,10 @@ def test_it_shows_the_member_their_own_location(client, seeded):
     assert b"Rowan unit" in response.content
     # but not the other location, where they hold no role
     homecare = Location.objects.get(name="Oakfield Home Care")
-    assert client.get(reverse("organisations:location_detail", args=[homecare.uuid])).status_code == 404
+    assert (
+        client.get(reverse("organisations:location_detail", args=[homecare.uuid])).status_code
+        == 404
+    )
 
 
 def test_it_forbids_a_team_leader_to_manage_members(client, seeded):
@@ -81,7 +84,10 @@ def test_it_forbids_a_team_leader_to_manage_members(client, seeded):
     assert not Membership.objects.filter(user__email="new@example.org").exists()
     other = Membership.objects.filter(location=house, role=Role.DEPUTY_MANAGER).get()
     assert client.post(reverse("organisations:member_end", args=[other.uuid])).status_code == 403
-    assert client.post(reverse("organisations:team_add", args=[house.uuid]), {"name": "Z"}).status_code == 403
+    assert (
+        client.post(reverse("organisations:team_add", args=[house.uuid]), {"name": "Z"}).status_code
+        == 403
+    )
 
 
 def test_it_forbids_a_registered_manager_to_manage_another_location(client, seeded):
@@ -146,14 +152,17 @@ def test_it_ends_a_membership_without_deleting_it(client, seeded):
     member.refresh_from_db()
     assert member.ended_at is not None
     _login(client, "team.leader")
-    assert client.get(reverse("organisations:location_detail", args=[house.uuid])).status_code == 404
+    assert (
+        client.get(reverse("organisations:location_detail", args=[house.uuid])).status_code == 404
+    )
 
 
 def test_it_lets_a_senior_leader_manage_every_location(client, seeded):
     _login(client, "senior.leader")
     homecare = Location.objects.get(name="Oakfield Home Care")
     response = client.post(
-        reverse("organisations:team_add", args=[homecare.uuid]), {"name": "Rapid response", "kind": "team"}
+        reverse("organisations:team_add", args=[homecare.uuid]),
+        {"name": "Rapid response", "kind": "team"},
     )
     assert response.status_code == 302
     assert homecare.teams.filter(name="Rapid response").exists()

@@ -86,7 +86,8 @@ def test_it_takes_a_case_through_the_five_steps(
         == 302
     )
     client.post(
-        reverse("casework:link_add", args=[case.uuid]), {"area": case.wider_areas[1], "status": "assumed"}
+        reverse("casework:link_add", args=[case.uuid]),
+        {"area": case.wider_areas[1], "status": "assumed"},
     )
     assert InfluenceLink.objects.filter(case=case).count() == 2
     response = client.post(

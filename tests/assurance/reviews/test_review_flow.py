@@ -10,8 +10,8 @@ from assurance.cases.models import CaseStatus
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.reviews import services as review_services
 from assurance.reviews.models import Review, ReviewKind, ReviewStatus
+from tests.assurance.reviews.conftest import monthly_review, quarterly_review
 from tests.builders import open_case
-from tests.reviews.conftest import monthly_review, quarterly_review
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.db import connection
 
 from assurance.reviews import reminders
 from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery
+from tests.assurance.reviews.conftest import escalation, monthly_review, quarterly_review
 from tests.builders import open_case
-from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

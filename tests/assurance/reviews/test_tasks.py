@@ -12,7 +12,7 @@ from django.utils import timezone
 from assurance.reviews import reminders
 from assurance.reviews import tasks as reviews_tasks
 from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery
-from tests.reviews.conftest import monthly_review
+from tests.assurance.reviews.conftest import monthly_review
 
 pytestmark = pytest.mark.django_db
 

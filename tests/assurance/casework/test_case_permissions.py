@@ -213,7 +213,8 @@ def test_it_guards_closing_a_case(client, case, quality_lead, registered_manager
 def test_it_shows_why_a_step_cannot_be_completed_out_of_order(client, case, deputy_manager):
     client.force_login(deputy_manager)
     response = client.post(
-        reverse("casework:step_form", args=[case.uuid, 3]), {"version": 1, "summary": "x", "complete": "1"}
+        reverse("casework:step_form", args=[case.uuid, 3]),
+        {"version": 1, "summary": "x", "complete": "1"},
     )
     assert response.status_code == 403
     assert "step 1 (Governance impact file) comes first" in response.content.decode()

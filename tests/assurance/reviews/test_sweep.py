@@ -15,8 +15,8 @@ from assurance.reviews import cadence as reviews
 from assurance.reviews import reminders
 from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery, ReviewStatus
 from domains.roles import Role
+from tests.assurance.reviews.conftest import escalation, monthly_review, quarterly_review
 from tests.factories import MembershipFactory, UserFactory
-from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from assurance.reviews.models import (
     Review,
     ReviewStatus,
 )
+from tests.assurance.reviews.conftest import escalation, monthly_review, quarterly_review
 from tests.builders import open_case
-from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,10 @@ def test_someone_elses_notification_is_404(client, notification, persona, reques
 
 def test_marking_read_is_post_only(client, notification, registered_manager):
     client.force_login(registered_manager)
-    assert client.get(reverse("reviews:notification_read", args=[notification.uuid])).status_code == 405
+    assert (
+        client.get(reverse("reviews:notification_read", args=[notification.uuid])).status_code
+        == 405
+    )
 
 
 def test_the_owner_marks_it_read_and_goes_to_the_item(client, notification, registered_manager):
@@ -278,14 +281,20 @@ def test_the_location_and_provider_pages_link_to_reviews_and_reminders(
     client, location, provider, registered_manager, quality_lead
 ):
     client.force_login(registered_manager)
-    page = client.get(reverse("organisations:location_detail", args=[location.uuid])).content.decode()
+    page = client.get(
+        reverse("organisations:location_detail", args=[location.uuid])
+    ).content.decode()
     assert reverse("reviews:location_reviews", args=[location.uuid]) in page
     assert reverse("reviews:location_reminders", args=[location.uuid]) in page
-    page = client.get(reverse("organisations:provider_detail", args=[provider.slug])).content.decode()
+    page = client.get(
+        reverse("organisations:provider_detail", args=[provider.slug])
+    ).content.decode()
     assert reverse("reviews:provider_reviews", args=[provider.slug]) in page
     assert reverse("reviews:provider_reminders", args=[provider.slug]) not in page  # RM: not theirs
     client.force_login(quality_lead)
-    page = client.get(reverse("organisations:location_detail", args=[location.uuid])).content.decode()
+    page = client.get(
+        reverse("organisations:location_detail", args=[location.uuid])
+    ).content.decode()
     assert reverse("reviews:location_reminders", args=[location.uuid]) not in page
     assert reverse("reviews:reminders_home") in page  # in the nav
 

@@ -22,9 +22,9 @@ from django.db import connection
 from assurance.config.celery import app
 from assurance.reviews.models import DeliveryStatus, ReminderDelivery
 from domains.roles import Role
+from tests.assurance.reviews.conftest import escalation, monthly_review, quarterly_review
 from tests.builders import open_case
 from tests.factories import LocationFactory, MembershipFactory, UserFactory
-from tests.reviews.conftest import escalation, monthly_review, quarterly_review
 
 pytestmark = [
     pytest.mark.worker,
@@ -38,7 +38,7 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).with_name("celery"))
 SWEEP = "assurance.tasks.reminders_sweep"
 
