@@ -169,7 +169,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Readiness thresholds (the judgement aid). JSON merged over the defaults in
-# assurance/readiness.py, e.g. {"window_days": 120, "significant": {"spread": 0.6}};
+# assurance/judgement/readiness.py, e.g. {"window_days": 120, "significant": {"spread": 0.6}};
 # a provider can override them again in the admin.
 READINESS_THRESHOLDS = env.json("READINESS_THRESHOLDS", default={})
 
@@ -213,7 +213,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
-# Review cadence: monthly reviews per open case, quarterly per provider (see assurance/reviews.py).
+# Review cadence: monthly reviews per open case, quarterly per provider (see assurance/reviews/cadence.py).
 # A due day past the month's end means its last day (31 = always the month end).
 REVIEW_MONTHLY_EVERY_MONTHS = env.int("REVIEW_MONTHLY_EVERY_MONTHS", default=1)
 REVIEW_MONTHLY_DUE_DAY = env.int("REVIEW_MONTHLY_DUE_DAY", default=28)
