@@ -47,9 +47,10 @@ class EvidenceForm(forms.ModelForm):
 
     class Meta:
         model = EvidenceItem
-        fields = ["source", "category", "occurred_on", "team", "stance", "summary"]
+        fields = ["source", "category", "occurred_on", "team", "stance", "summary", "valid_until"]
         widgets = {
             "occurred_on": DATE,
+            "valid_until": DATE,
             "summary": forms.Textarea(attrs={"rows": 3}),
             "stance": forms.RadioSelect,
         }
@@ -65,6 +66,15 @@ class EvidenceForm(forms.ModelForm):
 
     def clean_occurred_on(self):
         return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)
+
+    def clean(self):
+        cleaned = super().clean()
+        occurred, until = cleaned.get("occurred_on"), cleaned.get("valid_until")
+        if occurred and until and until < occurred:
+            self.add_error(
+                "valid_until", "Enter a date on or after the date the evidence describes."
+            )
+        return cleaned
 
 
 def _max_mb():

@@ -48,6 +48,13 @@ class EvidenceItem(models.Model):
     )
     stance = models.CharField(max_length=12, choices=Stance.choices, default=Stance.SUPPORTS)
     summary = models.TextField()
+    valid_until = models.DateField(
+        "counts until",
+        null=True,
+        blank=True,
+        help_text="For evidence that must be renewed (a training record, an audit that is "
+        "repeated): after this date it no longer counts in the figures.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -44,6 +44,7 @@ def evidence_add(
     stance: str = Stance.SUPPORTS,
     summary: str,
     files=(),
+    valid_until=None,
 ) -> EvidenceItem:
     """Record an evidence item with its files. Files are checked before anything is stored."""
     if not can_write(actor_roles):
@@ -52,6 +53,10 @@ def evidence_add(
     _require_team_at_location(team, case)
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": "The date it describes cannot be in the future."})
+    if valid_until is not None and valid_until < occurred_on:
+        raise ValidationError(
+            {"valid_until": "Enter a date on or after the date the evidence describes."}
+        )
     checked = []
     errors = []
     for upload in files:
@@ -72,6 +77,7 @@ def evidence_add(
                 occurred_on=occurred_on,
                 team=team,
                 stance=stance,
+                valid_until=valid_until,
                 summary=summary,
                 created_by=actor,
             )

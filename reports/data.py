@@ -79,13 +79,25 @@ def _cases_with_everything(cases, cutoff):
     )
 
 
+def _gone(moment, cutoff) -> bool:
+    return moment is not None and moment <= cutoff
+
+
 def _case_view(case, teams, today, cutoff):
+    """One case as it stood at the cut-off. `teams`: all the location's teams."""
     evidence = list(case.evidence.all())
     indicators = list(case.indicators.all())
     links = list(case.links.all())
     ready = case_readiness(
-        case, today=today, evidence=evidence, indicators=indicators, links=links, teams=teams
+        case,
+        as_of=cutoff,
+        today=today,
+        evidence=evidence,
+        indicators=indicators,
+        links=links,
+        teams=teams,
     )
+    teams = [t for t in teams if t.created_at <= cutoff and not _gone(t.archived_at, cutoff)]
     judgements = list(case.judgements.all())
     judgement = next(
         (j for j in judgements if j.superseded_at is None or j.superseded_at > cutoff), None
@@ -180,7 +192,7 @@ def _review_figures(provider, location, quarter, cutoff) -> dict:
 def case_summary_data(case, *, now=None) -> dict:
     now = now or timezone.now()
     case = _cases_with_everything(ImprovementCase.objects.filter(pk=case.pk), now).get()
-    teams = list(Team.objects.active().filter(location_id=case.location_id))
+    teams = list(Team.objects.filter(location_id=case.location_id))
     view = _case_view(case, teams, timezone.localdate(now), now)
     return {
         "kind": "case",
@@ -201,7 +213,7 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
     if location is not None:
         locations = [loc for loc in locations if loc.pk == location.pk]
     teams_by_location = defaultdict(list)
-    for team in Team.objects.active().filter(location__in=locations):
+    for team in Team.objects.filter(location__in=locations):
         teams_by_location[team.location_id].append(team)
     cases = list(
         _cases_with_everything(

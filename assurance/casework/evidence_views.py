@@ -52,6 +52,7 @@ def evidence_add(request, case_uuid):
             stance=form.cleaned_data["stance"],
             summary=form.cleaned_data["summary"],
             files=form.cleaned_data["files"],
+            valid_until=form.cleaned_data["valid_until"],
         )
     except ValidationError as exc:
         add_errors(form, exc)

@@ -295,7 +295,7 @@ def _load(case):
     links = list(InfluenceLink.objects.filter(case=case).prefetch_related("evidence"))
     checks = list(PracticeCheck.objects.filter(case=case).select_related("team", "evidence_item"))
     actions = list(EmbeddingAction.objects.filter(case=case).select_related("team"))
-    teams = list(Team.objects.active().filter(location_id=case.location_id))
+    teams = list(Team.objects.filter(location_id=case.location_id))  # archived too: as of
     judgements = list(
         ProportionalityJudgement.objects.filter(case=case)
         .select_related("recorded_by", "confirmed_by")

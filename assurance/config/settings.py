@@ -213,7 +213,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
-# Review cadence: monthly reviews per open case, quarterly per provider (see assurance/reviews/cadence.py).
+# Review cadence: monthly reviews per open case, quarterly per provider
+# (see assurance/reviews/cadence.py).
 # A due day past the month's end means its last day (31 = always the month end).
 REVIEW_MONTHLY_EVERY_MONTHS = env.int("REVIEW_MONTHLY_EVERY_MONTHS", default=1)
 REVIEW_MONTHLY_DUE_DAY = env.int("REVIEW_MONTHLY_DUE_DAY", default=28)

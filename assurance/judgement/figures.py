@@ -51,18 +51,30 @@ def load_case_data(case):
     return evidence, indicators
 
 
-def case_readiness(case, *, today=None, evidence=None, indicators=None, links=None, teams=None):
-    today = today or timezone.localdate()
+def case_readiness(
+    case, *, as_of=None, today=None, evidence=None, indicators=None, links=None, teams=None
+):
+    """The readiness figures of `case` as its record stood at `as_of` (default: now).
+
+    Rows may be passed in (the case page and reports load them once); they may include
+    rows added after `as_of` and withdrawn or archived ones: the pure module reads each as
+    it was at `as_of`. `teams` should be all the location's teams, archived ones too.
+    """
+    as_of = as_of or timezone.now()
+    today = today or timezone.localdate(as_of)
     if evidence is None or indicators is None:
         evidence, indicators = load_case_data(case)
     if links is None:
-        links = list(InfluenceLink.objects.filter(case=case))
+        links = list(InfluenceLink.objects.filter(case=case).prefetch_related("evidence"))
     if teams is None:
-        teams = list(Team.objects.active().filter(location_id=case.location_id))
+        teams = list(Team.objects.filter(location_id=case.location_id))
     facts = readiness.CaseFacts(
         today=today,
-        team_ids=frozenset(t.id for t in teams),
-        team_names={t.id: t.name for t in teams},
+        as_of=as_of,
+        teams=tuple(
+            readiness.TeamFact(t.id, t.name, added_at=t.created_at, archived_at=t.archived_at)
+            for t in teams
+        ),
         evidence=tuple(
             readiness.EvidenceFact(
                 id=item.id,
@@ -70,8 +82,10 @@ def case_readiness(case, *, today=None, evidence=None, indicators=None, links=No
                 supports=item.stance == Stance.SUPPORTS,
                 occurred_on=item.occurred_on,
                 team_id=item.team_id,
-                withdrawn=item.withdrawn_at is not None,
                 summary=item.summary[:120],
+                recorded_at=item.created_at,
+                withdrawn_at=item.withdrawn_at,
+                valid_until=item.valid_until,
             )
             for item in evidence
         ),
@@ -83,12 +97,20 @@ def case_readiness(case, *, today=None, evidence=None, indicators=None, links=No
                 baseline=float(ind.baseline),
                 target=float(ind.target),
                 frontline=ind.side == Side.FRONTLINE,
-                readings=tuple((r.taken_on, float(r.value)) for r in ind.readings.all()),
+                readings=tuple(
+                    (r.taken_on, float(r.value), r.recorded_at) for r in ind.readings.all()
+                ),
+                added_at=ind.created_at,
             )
             for ind in indicators
         ),
         links=tuple(
-            readiness.LinkFact(area=link.area, evidenced=link.status == LinkStatus.EVIDENCED)
+            readiness.LinkFact(
+                area=link.area,
+                evidenced=link.status == LinkStatus.EVIDENCED,
+                evidence_ids=tuple(item.id for item in link.evidence.all()),
+                added_at=link.created_at,
+            )
             for link in links
         ),
     )

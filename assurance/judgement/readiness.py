@@ -14,7 +14,13 @@ Conventions used throughout (all binding on callers and tests):
   ``today - window_days < occurred_on <= today``.  With the default of 90 days that is
   today plus the 89 days before it ("day 90" is in, "day 91" is out).  Items dated after
   ``today`` are ignored everywhere.
-* **Withdrawn evidence** is ignored everywhere.
+* **As of.** Every fact may carry when it was recorded (and withdrawn, archived...). With
+  ``CaseFacts.as_of`` set, :func:`as_of_view` first keeps only what was on the record at
+  that moment: evidence recorded by then and not withdrawn by then, readings recorded by
+  then, indicators, links and teams as they were. The figures for a past moment are
+  therefore the same whenever they are computed.
+* **Withdrawn evidence** is ignored everywhere, and so is **expired** evidence (its
+  ``valid_until`` date has passed on ``today``).
 * **Readings.** An indicator's readings may arrive in any order; several readings on one
   date (for example one per team) are averaged into a single value for that date.  Only
   readings dated on or before ``today`` are used.
@@ -27,9 +33,17 @@ Conventions used throughout (all binding on callers and tests):
 * **Float comparisons** against thresholds (spread, traceability, gap, at-target) allow a
   tolerance of 1e-9 so that a figure exactly at a threshold is not failed by
   floating-point noise (for example ``1.1 - 1.0``).
+* **Spread** counts a team when its supporting frontline items in the window outnumber the
+  items about that team that contradict the claim (of any source) in the window.
+* **Durability** counts the unbroken run at or past target from its first reading to the
+  latest reading (not to today), and is nothing when the latest reading is older than the
+  window: readings that stopped prove nothing about now.
+* **Traceability.** A link marked evidenced counts only while at least one of its items is
+  current, supports the claim and falls in the window; otherwise it is assumed again.
 * **Gap** is signed: leadership-side progress minus frontline-side progress.  A negative
-  gap (frontline side ahead) always satisfies ``max_gap``.  Progress is not clamped, so
-  overshooting a target counts as progress above 1.0.
+  gap (frontline side ahead) always satisfies ``max_gap``.  Progress is clamped to 0..1, so
+  overshooting one target cannot hide another that stalled; indicators without readings
+  are left out of the gap and named.
 """
 
 from __future__ import annotations
@@ -38,7 +52,7 @@ import calendar
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -65,7 +79,9 @@ __all__ = [
     "SpreadFigure",
     "Thresholds",
     "ThresholdsError",
+    "TeamFact",
     "TraceabilityFigure",
+    "as_of_view",
     "assess",
     "assessment_to_dict",
     "compute_figures",
@@ -118,6 +134,9 @@ class EvidenceFact:
     team_id: int | None
     withdrawn: bool = False
     summary: str = ""
+    recorded_at: datetime | None = None  # None: on the record from the start
+    withdrawn_at: datetime | None = None
+    valid_until: date | None = None  # after this date the item no longer counts
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -138,23 +157,39 @@ class IndicatorFact:
     baseline: float
     target: float
     frontline: bool
-    readings: tuple[tuple[date, float], ...] = ()
+    # (taken on, value) or (taken on, value, recorded at)
+    readings: tuple[tuple, ...] = ()
+    added_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _check_finite(self.baseline, f"Indicator {self.name!r} baseline")
         _check_finite(self.target, f"Indicator {self.name!r} target")
         for reading in self.readings:
-            on, value = reading
+            on, value = reading[:2]
             _check_date(on, f"Indicator {self.name!r} reading date")
             _check_finite(value, f"Indicator {self.name!r} reading on {on}")
 
 
 @dataclass(frozen=True)
 class LinkFact:
-    """A link in the claimed chain of influence, and whether it has been evidenced."""
+    """A link in the claimed chain of influence, and whether it is marked evidenced.
+
+    With ``evidence_ids`` the mark is checked against the evidence (see "Traceability")."""
 
     area: str
     evidenced: bool
+    evidence_ids: tuple[int, ...] | None = None
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TeamFact:
+    """A team, unit or shift pattern at the location, and when it existed."""
+
+    id: int
+    name: str
+    added_at: datetime | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +202,8 @@ class CaseFacts:
     evidence: tuple[EvidenceFact, ...] = ()
     indicators: tuple[IndicatorFact, ...] = ()
     links: tuple[LinkFact, ...] = ()
+    as_of: datetime | None = None  # the moment the record is read as of (see "As of")
+    teams: tuple[TeamFact, ...] | None = None  # with timestamps; replaces team_ids when given
 
     def __post_init__(self) -> None:
         _check_date(self.today, "today")
@@ -335,10 +372,11 @@ class SpreadFigure:
 class IndicatorDurability:
     indicator_id: int
     name: str
-    at_target: bool  # latest reading up to today is at or past target
+    at_target: bool  # latest reading up to today is at or past target, and recent
     since: date | None  # first date of the unbroken at-target run ending at the latest reading
-    days: int
+    days: int  # from `since` to the latest reading
     months: int
+    stale: bool = False  # the latest reading is older than the window
 
 
 @dataclass(frozen=True)
@@ -376,6 +414,8 @@ class TraceabilityFigure:
     share: float
     unevidenced_areas: tuple[str, ...]
     message: str
+    # marked evidenced, but none of their items is current, supporting and in the window
+    lapsed_areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -396,6 +436,7 @@ class GapFigure:
     unmeasured_reason: str | None
     indicators: tuple[IndicatorProgress, ...]
     message: str
+    unread: tuple[str, ...] = ()  # indicators left out: no readings yet
 
     @property
     def measured(self) -> bool:
@@ -412,6 +453,7 @@ class Figures:
     traceability: TraceabilityFigure
     gap: GapFigure
     warnings: tuple[str, ...]
+    expired: int = 0  # items on the record whose valid-until date had passed
 
 
 @dataclass(frozen=True)
@@ -471,7 +513,7 @@ def _at_or_past(value: float, target: float, higher_is_better: bool) -> bool:
 
 def _daily_means(indicator: IndicatorFact, today: date) -> list[tuple[date, float]]:
     by_date: dict[date, list[float]] = {}
-    for on, value in indicator.readings:
+    for on, value, *_ in indicator.readings:
         if on <= today:
             by_date.setdefault(on, []).append(float(value))
     return [(on, math.fsum(vals) / len(vals)) for on, vals in sorted(by_date.items())]
@@ -528,21 +570,95 @@ def _num_against(actual: float, required: float) -> str:
     return _num(actual, 4)
 
 
+# ------------------------------------------------------------------------- as of
+
+
+def _on_record(recorded_at: datetime | None, cutoff: datetime | None) -> bool:
+    return recorded_at is None or cutoff is None or recorded_at <= cutoff
+
+
+def _gone(flag: bool, at: datetime | None, cutoff: datetime | None) -> bool:
+    """Withdrawn or archived by the cutoff (with no cutoff, at any time)."""
+    if at is None:
+        return flag
+    return cutoff is None or at <= cutoff
+
+
+def is_expired(e: EvidenceFact, today: date) -> bool:
+    return e.valid_until is not None and e.valid_until < today
+
+
+def as_of_view(facts: CaseFacts, window_days: int = 90) -> CaseFacts:
+    """The record as it stood at ``facts.as_of``: what was recorded by then, with what was
+    withdrawn (or archived) by then marked so, and each evidenced link checked against the
+    evidence current then. Expired items are marked withdrawn too (counted apart)."""
+    cutoff = facts.as_of
+    evidence = tuple(
+        replace(
+            e,
+            withdrawn=_gone(e.withdrawn, e.withdrawn_at, cutoff) or is_expired(e, facts.today),
+        )
+        for e in facts.evidence
+        if _on_record(e.recorded_at, cutoff)
+    )
+    indicators = tuple(
+        replace(ind, readings=tuple(r for r in ind.readings if _on_record(_recorded(r), cutoff)))
+        for ind in facts.indicators
+        if _on_record(ind.added_at, cutoff)
+    )
+    backing = {
+        e.id
+        for e in evidence
+        if e.supports and not e.withdrawn and _in_window(e.occurred_on, facts.today, window_days)
+    }
+    links = tuple(
+        replace(
+            link,
+            evidenced=link.evidenced
+            and (link.evidence_ids is None or any(i in backing for i in link.evidence_ids)),
+        )
+        for link in facts.links
+        if _on_record(link.added_at, cutoff)
+    )
+    team_ids, team_names = facts.team_ids, facts.team_names
+    if facts.teams is not None:
+        current = [
+            team
+            for team in facts.teams
+            if _on_record(team.added_at, cutoff) and not _gone(False, team.archived_at, cutoff)
+        ]
+        team_ids = frozenset(team.id for team in current)
+        team_names = {team.id: team.name for team in current}
+    return replace(
+        facts,
+        evidence=evidence,
+        indicators=indicators,
+        links=links,
+        team_ids=team_ids,
+        team_names=team_names,
+        teams=None,
+    )
+
+
+def _recorded(reading: tuple) -> datetime | None:
+    return reading[2] if len(reading) > 2 else None
+
+
 # ---------------------------------------------------------------- figure builders
 
 
 def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
     active = frozenset(facts.team_ids)
-    per_team = Counter(
-        e.team_id
+    current = [
+        e
         for e in facts.evidence
-        if e.supports
-        and not e.withdrawn
-        and e.source in FRONTLINE_SOURCES
+        if not e.withdrawn
         and e.team_id in active
         and _in_window(e.occurred_on, facts.today, window)
-    )
-    covered = set(per_team)
+    ]
+    per_team = Counter(e.team_id for e in current if e.supports and e.source in FRONTLINE_SOURCES)
+    against = Counter(e.team_id for e in current if not e.supports)
+    covered = {tid for tid, n in per_team.items() if n > against[tid]}
     names = facts.team_names or {}
 
     def name(tid: int) -> str:
@@ -570,22 +686,25 @@ def _spread(facts: CaseFacts, window: int) -> SpreadFigure:
     )
 
 
-def _indicator_durability(ind: IndicatorFact, today: date) -> IndicatorDurability:
+def _indicator_durability(ind: IndicatorFact, today: date, window: int) -> IndicatorDurability:
     readings = _daily_means(ind, today)
     if not readings or not _at_or_past(readings[-1][1], ind.target, ind.higher_is_better):
         return IndicatorDurability(ind.id, ind.name, False, None, 0, 0)
+    latest = readings[-1][0]
+    if not _in_window(latest, today, window):
+        return IndicatorDurability(ind.id, ind.name, False, None, 0, 0, stale=True)
     i = len(readings) - 1
     while i > 0 and _at_or_past(readings[i - 1][1], ind.target, ind.higher_is_better):
         i -= 1
     since = readings[i][0]
     return IndicatorDurability(
-        ind.id, ind.name, True, since, (today - since).days, months_between(since, today)
+        ind.id, ind.name, True, since, (latest - since).days, months_between(since, latest)
     )
 
 
-def _durability(facts: CaseFacts) -> DurabilityFigure:
+def _durability(facts: CaseFacts, window: int) -> DurabilityFigure:
     inds = tuple(facts.indicators)
-    per = tuple(_indicator_durability(ind, facts.today) for ind in inds)
+    per = tuple(_indicator_durability(ind, facts.today, window) for ind in inds)
     if not per:
         return DurabilityFigure(
             0, 0, None, None, (), "No indicators are recorded, so durability is 0 months"
@@ -596,6 +715,8 @@ def _durability(facts: CaseFacts) -> DurabilityFigure:
         detail = limit.name
     elif not _daily_means(inds[i], facts.today):
         detail = f"{limit.name} has no readings yet"
+    elif limit.stale:
+        detail = f"{limit.name} has no reading in the last {_days(window)}"
     else:
         detail = f"{limit.name} is not at target"
     message = f"Shortest hold at target: {_plural(limit.months, 'month')} ({detail})"
@@ -658,7 +779,7 @@ def _corroboration(facts: CaseFacts, window: int) -> CorroborationFigure:
     )
 
 
-def _traceability(facts: CaseFacts) -> TraceabilityFigure:
+def _traceability(facts: CaseFacts, lapsed: tuple[str, ...] = ()) -> TraceabilityFigure:
     links = tuple(facts.links)
     total = len(links)
     evidenced = sum(1 for link in links if link.evidenced)
@@ -668,7 +789,9 @@ def _traceability(facts: CaseFacts) -> TraceabilityFigure:
     share = evidenced / total
     verb = "is" if evidenced == 1 else "are"
     message = f"{evidenced} of {_plural(total, 'link')} {verb} evidenced ({_pct(share)})"
-    return TraceabilityFigure(evidenced, total, share, missing, message)
+    if lapsed:
+        message += f"; assumed again, no current supporting evidence in the window: {_join(lapsed)}"
+    return TraceabilityFigure(evidenced, total, share, missing, message, lapsed)
 
 
 def _progress(ind: IndicatorFact, today: date) -> IndicatorProgress:
@@ -680,13 +803,16 @@ def _progress(ind: IndicatorFact, today: date) -> IndicatorProgress:
         progress = 1.0 if _at_or_past(latest, ind.target, ind.higher_is_better) else 0.0
     else:
         progress = (latest - ind.baseline) / (ind.target - ind.baseline)
+    progress = min(1.0, max(0.0, progress))
     return IndicatorProgress(ind.id, ind.name, ind.frontline, on, latest, progress)
 
 
 def _gap(facts: CaseFacts) -> GapFigure:
     per = tuple(_progress(ind, facts.today) for ind in facts.indicators)
-    lead = [p.progress for p in per if not p.frontline]
-    front = [p.progress for p in per if p.frontline]
+    unread = tuple(p.name for p in per if p.latest_on is None)
+    read = [p for p in per if p.latest_on is not None]
+    lead = [p.progress for p in read if not p.frontline]
+    front = [p.progress for p in read if p.frontline]
     lead_mean = math.fsum(lead) / len(lead) if lead else None
     front_mean = math.fsum(front) / len(front) if front else None
     if lead_mean is None or front_mean is None:
@@ -696,7 +822,9 @@ def _gap(facts: CaseFacts) -> GapFigure:
         if lead_mean is None:
             missing.append("leadership-side")
         reason = f"no {' or '.join(missing)} indicator"
-        return GapFigure(None, lead_mean, front_mean, reason, per, f"Gap is unmeasured ({reason})")
+        return GapFigure(
+            None, lead_mean, front_mean, reason, per, f"Gap is unmeasured ({reason})", unread
+        )
     value = lead_mean - front_mean
     message = (
         f"Gap {_num(value)}: leadership-side progress {_pct(lead_mean)}, "
@@ -704,16 +832,29 @@ def _gap(facts: CaseFacts) -> GapFigure:
     )
     if value < -_EPS:
         message += " (frontline side is ahead)"
-    return GapFigure(value, lead_mean, front_mean, None, per, message)
+    if unread:
+        message += f"; left out, no readings yet: {_join(unread)}"
+    return GapFigure(value, lead_mean, front_mean, None, per, message, unread)
 
 
 def compute_figures(facts: CaseFacts, thresholds: Thresholds = Thresholds()) -> Figures:
-    """Compute all readiness figures for ``facts`` as at ``facts.today``."""
+    """Compute all readiness figures for ``facts`` as at ``facts.today`` (and, when given,
+    as the record stood at ``facts.as_of``)."""
     window = thresholds.window_days
+    claimed = {link.area for link in facts.links if link.evidenced}
+    expired = sum(
+        1
+        for e in facts.evidence
+        if _on_record(e.recorded_at, facts.as_of)
+        and not _gone(e.withdrawn, e.withdrawn_at, facts.as_of)
+        and is_expired(e, facts.today)
+    )
+    facts = as_of_view(facts, window)
+    lapsed = tuple(link.area for link in facts.links if link.area in claimed and not link.evidenced)
     spread = _spread(facts, window)
-    durability = _durability(facts)
+    durability = _durability(facts, window)
     corroboration = _corroboration(facts, window)
-    traceability = _traceability(facts)
+    traceability = _traceability(facts, lapsed)
     gap = _gap(facts)
 
     warnings: list[str] = []
@@ -752,6 +893,7 @@ def compute_figures(facts: CaseFacts, thresholds: Thresholds = Thresholds()) -> 
         traceability=traceability,
         gap=gap,
         warnings=tuple(warnings),
+        expired=expired,
     )
 
 

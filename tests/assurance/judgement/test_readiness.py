@@ -180,7 +180,7 @@ def test_it_counts_whole_calendar_months(start, end, months):
         (ind(), TODAY, 0, 0, None),
         # latest short of target
         (ind(readings=[(ago(200), 12.0), (ago(1), 9.0)]), TODAY, 0, 0, None),
-        # unbroken run back to the first at-target reading
+        # unbroken run from the first at-target reading up to the latest reading
         (
             ind(
                 readings=[
@@ -191,11 +191,11 @@ def test_it_counts_whole_calendar_months(start, end, months):
                 ]
             ),
             TODAY,
-            6,
-            (TODAY - date(2025, 10, 1)).days,
+            5,
+            (date(2026, 3, 1) - date(2025, 10, 1)).days,
             date(2025, 10, 1),
         ),
-        # a dip breaks the run; readings given out of order
+        # a dip breaks the run; readings given out of order: held since the latest only
         (
             ind(
                 readings=[
@@ -205,19 +205,31 @@ def test_it_counts_whole_calendar_months(start, end, months):
                 ]
             ),
             TODAY,
-            1,
-            (TODAY - date(2026, 3, 1)).days,
+            0,
+            0,
             date(2026, 3, 1),
         ),
         # month-end: Jan 31 -> Feb 28 is one full month
-        (ind(readings=[(date(2026, 1, 31), 10.0)]), date(2026, 2, 28), 1, 28, date(2026, 1, 31)),
-        (ind(readings=[(date(2026, 1, 31), 10.0)]), date(2026, 2, 27), 0, 27, date(2026, 1, 31)),
+        (
+            ind(readings=[(date(2026, 1, 31), 10.0), (date(2026, 2, 28), 10.0)]),
+            date(2026, 2, 28),
+            1,
+            28,
+            date(2026, 1, 31),
+        ),
+        (
+            ind(readings=[(date(2026, 1, 31), 10.0), (date(2026, 2, 27), 10.0)]),
+            date(2026, 2, 27),
+            0,
+            27,
+            date(2026, 1, 31),
+        ),
         # readings after today are ignored (the future dip does not count)
         (
-            ind(readings=[(ago(100), 10.0), (ago(-5), 1.0)]),
+            ind(readings=[(ago(100), 10.0), (ago(10), 10.0), (ago(-5), 1.0)]),
             TODAY,
-            months_between(ago(100), TODAY),
-            100,
+            months_between(ago(100), ago(10)),
+            90,
             ago(100),
         ),
         # lower is better: at or below target holds
@@ -229,8 +241,8 @@ def test_it_counts_whole_calendar_months(start, end, months):
                 readings=[(ago(120), 6.0), (ago(95), 5.0), (ago(10), 2.0)],
             ),
             TODAY,
-            months_between(ago(95), TODAY),
-            95,
+            months_between(ago(95), ago(10)),
+            85,
             ago(95),
         ),
         (
@@ -241,9 +253,11 @@ def test_it_counts_whole_calendar_months(start, end, months):
             None,
         ),
         # same-date readings are averaged: (8 + 12) / 2 = 10 is at target
-        (ind(readings=[(ago(40), 8.0), (ago(40), 12.0)]), TODAY, 1, 40, ago(40)),
+        (ind(readings=[(ago(40), 8.0), (ago(40), 12.0)]), TODAY, 0, 0, ago(40)),
         # (8 + 11) / 2 = 9.5 is short of target
         (ind(readings=[(ago(40), 8.0), (ago(40), 11.0)]), TODAY, 0, 0, None),
+        # readings stopped longer ago than the window: nothing is held now
+        (ind(readings=[(ago(300), 10.0), (ago(90), 10.0)]), TODAY, 0, 0, None),
     ],
 )
 def test_it_computes_indicator_durability(indicator, today, months, days, since):
@@ -254,8 +268,10 @@ def test_it_computes_indicator_durability(indicator, today, months, days, since)
 
 
 def test_it_takes_the_shortest_durability_and_names_the_limiting_indicator():
-    long = ind(name="Care plan reviews", id=1, readings=[(ago(300), 10.0)])
-    short = ind(name="Handover audit score", id=2, readings=[(date(2025, 12, 20), 10.0)])
+    long = ind(name="Care plan reviews", id=1, readings=[(ago(300), 10.0), (ago(5), 10.0)])
+    short = ind(
+        name="Handover audit score", id=2, readings=[(date(2025, 12, 20), 10.0), (ago(5), 10.0)]
+    )
     figure = compute_figures(case(indicators=[long, short])).durability
     assert figure.months == 4
     assert figure.limiting_indicator == "Handover audit score"
@@ -387,8 +403,14 @@ def test_it_computes_traceability(flags, share, message):
             ],
             1.0,
         ),
-        # no readings = progress 0; frontline ahead gives a negative gap
-        ([ind(frontline=False), ind(frontline=True, readings=[(ago(1), 10.0)])], -1.0),
+        # frontline ahead gives a negative gap
+        (
+            [
+                ind(frontline=False, readings=[(ago(1), 0.0)]),
+                ind(frontline=True, readings=[(ago(1), 10.0)]),
+            ],
+            -1.0,
+        ),
         # means per side
         (
             [
@@ -549,8 +571,8 @@ def test_it_treats_a_level_without_requirements_as_met():
 
 def test_it_passes_a_gap_exactly_at_threshold_despite_float_noise():
     indicators = [
-        ind(frontline=False, readings=[(ago(1), 11.0)]),  # progress 1.1
-        ind(frontline=True, readings=[(ago(1), 10.0)]),  # progress 1.0
+        ind(frontline=False, readings=[(ago(1), 7.0)]),  # progress 0.7
+        ind(frontline=True, readings=[(ago(1), 6.0)]),  # progress 0.6
     ]
     figures = compute_figures(case(indicators=indicators))
     assert figures.gap.value != 0.10 and figures.gap.value == pytest.approx(0.10)
@@ -570,11 +592,15 @@ def test_it_assesses_a_realistic_case_end_to_end():
         ev(id=5, source="feedback", team=4, withdrawn=True),
     ]
     indicators = [
-        ind(name="Governance audit", frontline=False, readings=[(date(2026, 1, 30), 10.0)]),
+        ind(
+            name="Governance audit",
+            frontline=False,
+            readings=[(date(2026, 1, 30), 10.0), (TODAY, 10.0)],
+        ),
         ind(
             name="Handover quality",
             frontline=True,
-            readings=[(date(2026, 1, 30), 8.0), (date(2026, 1, 30), 12.0)],
+            readings=[(date(2026, 1, 30), 8.0), (date(2026, 1, 30), 12.0), (TODAY, 10.0)],
         ),
     ]
     links = [LinkFact("leadership", True), LinkFact("training", False)]
@@ -681,7 +707,7 @@ def test_it_validates_facts(make, error):
 def test_it_snapshots_figures_as_json():
     facts = case(
         teams=[1, 2, 3],
-        evidence=[ev(), ev(id=2, supports=False, source="audits", days_ago=3)],
+        evidence=[ev(), ev(id=2, supports=False, source="audits", days_ago=3, team=None)],
         indicators=[ind(frontline=False, readings=[(ago(5), 2.0 / 3.0 * 10)])],
         links=[LinkFact("a", True)],
     )
