@@ -112,11 +112,15 @@ class LinkForm(forms.Form):
         kwargs.setdefault("auto_id", "link_%s")
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [(a, a) for a in case.wider_areas]
-        self.fields["evidence"].queryset = EvidenceItem.objects.filter(case=case).current()
+        self.fields["evidence"].queryset = EvidenceItem.objects.filter(
+            case=case, stance=Stance.SUPPORTS
+        ).current()
         if evidence_items is not None:
             # Reuse rows the page already loaded: labels render without more queries.
             self.fields["evidence"].choices = [
-                (item.pk, str(item)) for item in evidence_items if not item.is_withdrawn
+                (item.pk, str(item))
+                for item in evidence_items
+                if not item.is_withdrawn and item.stance == Stance.SUPPORTS
             ]
 
 

@@ -140,6 +140,13 @@ def link_save(
         )
     if any(item.case_id != case.pk or item.is_withdrawn for item in evidence):
         raise ValidationError({"evidence": "Choose current evidence items from this case."})
+    if any(item.stance != Stance.SUPPORTS for item in evidence):
+        raise ValidationError(
+            {
+                "evidence": "Choose items that support the claim: one that contradicts it cannot "
+                "evidence a link."
+            }
+        )
     area = " ".join(area.split())
     try:
         with transaction.atomic():

@@ -25,6 +25,7 @@ from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
 from assurance.escalations.models import Escalation
+from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from assurance.judgement.models import ProportionalityJudgement
@@ -381,6 +382,9 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "judgement": current_judgement,
         "judgements": data["judgements"],
         "evidence_changes": evidence_changes,
+        "confirm_exceeds": bool(
+            current_judgement and readiness.exceeds(current_judgement.level, ready.assessment.level)
+        ),
         "timeline": timeline.build(
             case,
             indicator_ids=[i.id for i in data["indicators"]],
@@ -571,8 +575,13 @@ def judgement_confirm(request, case_uuid):
     judgement = get_object_or_404(ProportionalityJudgement.objects.current(), case=case)
     try:
         judgement_services.judgement_confirm(
-            actor=request.user, actor_roles=case.user_roles, judgement=judgement
+            actor=request.user,
+            actor_roles=case.user_roles,
+            judgement=judgement,
+            overclaim_justification=request.POST.get("overclaim_justification", "")[:5000],
         )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     except wf.WorkflowError as exc:
         messages.error(request, str(exc))
     else:

@@ -45,6 +45,8 @@ class ProportionalityJudgement(models.Model):
     )
     rationale = models.TextField()
     escalate = models.BooleanField(default=False)
+    # What the evidence supported at the latest recording or confirmation, and the
+    # justification given then when the judgement went beyond it.
     supportable_level = models.CharField(max_length=16, choices=InfluenceLevel.choices, blank=True)
     overclaim_justification = models.TextField(blank=True)
     figures = models.JSONField(default=dict, blank=True)
@@ -85,3 +87,28 @@ class ProportionalityJudgement(models.Model):
         if not self.supportable_level:
             return False
         return LEVELS.index(self.level) > LEVELS.index(self.supportable_level)
+
+
+class JudgementConfirmation(models.Model):
+    """A Registered Manager confirming that a judgement still stands against the evidence of
+    the moment: the figures, supportable level and evidence fingerprint of that moment, and
+    the overclaim justification when the judgement now exceeds them. Recording again, in all
+    but the wording."""
+
+    judgement = models.ForeignKey(
+        ProportionalityJudgement, on_delete=models.PROTECT, related_name="confirmations"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    supportable_level = models.CharField(max_length=16, choices=InfluenceLevel.choices)
+    overclaim_justification = models.TextField(blank=True)
+    figures = models.JSONField(default=dict)
+    evidence_fingerprint = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["confirmed_at", "id"]
+
+    def __str__(self):
+        return f"{self.judgement} confirmed {self.confirmed_at:%d %b %Y}"

@@ -10,9 +10,9 @@ from assurance.cases.services import step_save
 from assurance.common.history import records_actor
 from assurance.escalations.services import escalation_raise
 from assurance.judgement import readiness
-from assurance.judgement.figures import case_readiness, evidence_fingerprint, load_case_data
-from assurance.judgement.models import ProportionalityJudgement
-from domains.roles import Role
+from assurance.judgement.figures import case_readiness, evidence_fingerprint
+from assurance.judgement.models import JudgementConfirmation, ProportionalityJudgement
+from assurance.organisations.permissions import CASE_MANAGER_ROLES, holds_any
 
 User = get_user_model()
 
@@ -44,21 +44,7 @@ def judgement_record(
 
     ready = case_readiness(case, today=today)
     supportable = ready.assessment.level
-    justification = (overclaim_justification or "").strip()
-    if readiness.exceeds(level, supportable):
-        if len(justification) < MIN_OVERCLAIM_JUSTIFICATION:
-            raise ValidationError(
-                {
-                    "overclaim_justification": (
-                        f"The evidence supports “{readiness.LEVEL_LABELS[supportable]}”. To "
-                        f"record “{readiness.LEVEL_LABELS[level]}” explain, in a few sentences "
-                        f"(at least {MIN_OVERCLAIM_JUSTIFICATION} characters), why the "
-                        "judgement goes beyond the evidence. The case will be flagged."
-                    )
-                }
-            )
-    else:
-        justification = ""
+    justification = _overclaim_justification(level, supportable, overclaim_justification)
     with transaction.atomic():
         step_save(
             actor=actor,
@@ -100,31 +86,79 @@ def judgement_record(
                 dedupe_key=f"judgement:{judgement.pk}",
             )
         if justification:
-            escalation_raise(
-                actor=actor,
-                case=case,
-                trigger="overclaim",
-                detail=(
-                    f"Judgement {readiness.LEVEL_LABELS[level]} exceeds the evidence "
-                    f"({readiness.LEVEL_LABELS[supportable]}). Justification: {justification}"
-                ),
-                dedupe_key=f"overclaim:{judgement.pk}",
-            )
+            _raise_overclaim(actor, judgement, supportable, justification)
     return judgement
+
+
+def _overclaim_justification(level, supportable, given) -> str:
+    """The justification to keep: required (and kept) when `level` exceeds what the evidence
+    supports, dropped otherwise. The rule for recording and for confirming alike."""
+    justification = (given or "").strip()
+    if not readiness.exceeds(level, supportable):
+        return ""
+    if len(justification) < MIN_OVERCLAIM_JUSTIFICATION:
+        raise ValidationError(
+            {
+                "overclaim_justification": (
+                    f"The evidence supports “{readiness.LEVEL_LABELS[supportable]}”. To "
+                    f"record “{readiness.LEVEL_LABELS[level]}” explain, in a few sentences "
+                    f"(at least {MIN_OVERCLAIM_JUSTIFICATION} characters), why the "
+                    "judgement goes beyond the evidence. The case will be flagged."
+                )
+            }
+        )
+    return justification
+
+
+def _raise_overclaim(actor, judgement, supportable, justification):
+    # Once per judgement: confirming an overclaim again does not raise a second one.
+    escalation_raise(
+        actor=actor,
+        case=judgement.case,
+        trigger="overclaim",
+        detail=(
+            f"Judgement {readiness.LEVEL_LABELS[judgement.level]} exceeds the evidence "
+            f"({readiness.LEVEL_LABELS[supportable]}). Justification: {justification}"
+        ),
+        dedupe_key=f"overclaim:{judgement.pk}",
+    )
 
 
 @records_actor
-def judgement_confirm(*, actor, actor_roles, judgement):
-    """The Registered Manager has looked at the changed evidence and the judgement stands."""
+def judgement_confirm(*, actor, actor_roles, judgement, overclaim_justification=""):
+    """The Registered Manager has looked at the changed evidence and the judgement stands.
 
-    if Role.REGISTERED_MANAGER not in set(actor_roles):
+    Confirming is recording again: the figures are computed as of now, and when the
+    judgement now exceeds what the evidence supports it needs the overclaim justification
+    and raises the overclaim escalation, exactly as recording does.
+    """
+    if not holds_any(actor_roles, CASE_MANAGER_ROLES):
         raise wf.WorkflowError("Only a Registered Manager can confirm a judgement.")
-    if judgement.superseded_at is not None:
-        raise wf.WorkflowError("This judgement has been superseded by a newer one.")
-    evidence, indicators = load_case_data(judgement.case)
-    judgement.evidence_fingerprint = evidence_fingerprint(evidence, indicators)
-    judgement.confirmed_at = timezone.now()
-    judgement.confirmed_by = actor
-    judgement._change_reason = "Confirmed after evidence changed"
-    judgement.save()
-    return judgement
+    ready = case_readiness(judgement.case)
+    supportable = ready.assessment.level
+    justification = _overclaim_justification(judgement.level, supportable, overclaim_justification)
+    with transaction.atomic():
+        locked = ProportionalityJudgement.objects.select_for_update().get(pk=judgement.pk)
+        if locked.superseded_at is not None:
+            raise wf.WorkflowError("This judgement has been superseded by a newer one.")
+        now = timezone.now()
+        fingerprint = evidence_fingerprint(ready.evidence, ready.indicators)
+        JudgementConfirmation.objects.create(
+            judgement=locked,
+            confirmed_by=actor,
+            confirmed_at=now,
+            supportable_level=supportable,
+            overclaim_justification=justification,
+            figures=readiness.figures_to_dict(ready.figures),
+            evidence_fingerprint=fingerprint,
+        )
+        locked.evidence_fingerprint = fingerprint
+        locked.supportable_level = supportable
+        locked.overclaim_justification = justification
+        locked.confirmed_at = now
+        locked.confirmed_by = actor
+        locked._change_reason = "Confirmed against the current evidence"
+        locked.save()
+        if justification:
+            _raise_overclaim(actor, locked, supportable, justification)
+    return locked
