@@ -96,14 +96,12 @@ def _seed(n_reviews: int, n_locations: int) -> None:
         due_on = today + timedelta(days=7 - i % 38)
         period = reviews.period_containing(cadence, due_on)
         rows.append(
-            Review(
+            review_services.review_for_period(
                 kind=ReviewKind.MONTHLY,
-                provider=provider,
-                location=case.location,
+                provider_id=provider.id,
+                location_id=case.location_id,
                 case=case,
-                period_start=period.start,
-                period_end=period.end,
-                period_label=period.label,
+                period=period,
                 due_on=due_on,
             )
         )

@@ -11,6 +11,15 @@ from assurance.organisations.access import roles_at_location
 from domains.models import Domain, EvidenceCategory, KeyQuestion
 from evidence import services as evidence_services
 
+# The five artefact labels of the governance domain's template, in step order.
+GOVERNANCE_ARTEFACTS = (
+    "Governance impact file",
+    "Service influence note",
+    "Live validation sheet",
+    "Implementation log",
+    "Assurance summary",
+)
+
 
 def open_case(*, location, actor, domain="governance", title="Governance grip", areas=None):
     domain = Domain.objects.get(slug=domain)
@@ -66,3 +75,17 @@ def post_judgement(client, case, level, **extra):
         **extra,
     }
     return client.post(reverse("casework:step_form", args=[case.uuid, 5]), data)
+
+
+def add_indicator(case, actor, name="Audit"):
+    return cases_services.indicator_add(
+        actor=actor,
+        actor_roles={"quality_lead"},
+        case=case,
+        name=name,
+        unit="%",
+        side="leadership",
+        higher_is_better=True,
+        baseline=40,
+        target=90,
+    )

@@ -65,7 +65,10 @@ def _period_of(review) -> reviews.Period:
     return reviews.period_starting(cadence(review.kind), review.period_start)
 
 
-def _new_review(*, kind, provider_id, period, case=None, location_id=None) -> Review:
+def review_for_period(
+    *, kind, provider_id, period, case=None, location_id=None, due_on=None
+) -> Review:
+    """An unsaved review for `period` (due on the period's due date unless given)."""
     return Review(
         kind=kind,
         provider_id=provider_id,
@@ -74,7 +77,7 @@ def _new_review(*, kind, provider_id, period, case=None, location_id=None) -> Re
         period_start=period.start,
         period_end=period.end,
         period_label=period.label,
-        due_on=period.due_on,
+        due_on=due_on or period.due_on,
     )
 
 
@@ -82,7 +85,7 @@ def _create_next(review, today) -> Review | None:
     if review.kind == ReviewKind.MONTHLY and review.case.status not in wf.ACTIVE_STATUSES:
         return None
     period = reviews.next_period(cadence(review.kind), _period_of(review), today)
-    following = _new_review(
+    following = review_for_period(
         kind=review.kind,
         provider_id=review.provider_id,
         period=period,
@@ -273,7 +276,7 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
     monthly = cadence(ReviewKind.MONTHLY)
     quarterly = cadence(ReviewKind.QUARTERLY)
     wanted = [
-        _new_review(
+        review_for_period(
             kind=ReviewKind.MONTHLY,
             provider_id=case.location.provider_id,
             location_id=case.location_id,
@@ -282,7 +285,7 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
         )
         for case in cases
     ] + [
-        _new_review(
+        review_for_period(
             kind=ReviewKind.QUARTERLY,
             provider_id=provider.id,
             period=reviews.current_period(quarterly, today),

@@ -10,9 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance.cases.services import case_open
-from domains.models import Domain, EvidenceCategory
-from domains.roles import Role
+from domains.models import EvidenceCategory
 from evidence.models import EvidenceFile
 
 pytestmark = pytest.mark.django_db
@@ -22,20 +20,6 @@ PDF = (
     b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 )
 CSV = b"Date,Action,Closed\n2026-06-01,Falls audit,yes\n"
-
-
-@pytest.fixture
-def case(location, quality_lead):
-    return case_open(
-        actor=quality_lead,
-        actor_roles={Role.QUALITY_LEAD},
-        location=location,
-        domain=Domain.objects.get(slug="governance"),
-        title="Governance grip at Elm House",
-        baseline_issue="Audit actions drifted for months without follow-up.",
-        improvement_began=timezone.localdate() - timedelta(days=90),
-        wider_areas=["Medication"],
-    )
 
 
 def add_file(client, user, case, team, name, content):

@@ -17,9 +17,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from assurance.cases.services import case_open
-from domains.models import Domain, EvidenceCategory
-from domains.roles import Role
+from domains.models import EvidenceCategory
 from evidence.models import EvidenceFile, EvidenceItem
 
 pytestmark = pytest.mark.django_db
@@ -84,20 +82,6 @@ def upload(name, content, content_type="application/octet-stream"):
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def case(location, quality_lead):
-    return case_open(
-        actor=quality_lead,
-        actor_roles={Role.QUALITY_LEAD},
-        location=location,
-        domain=Domain.objects.get(slug="governance"),
-        title="Governance grip at Elm House",
-        baseline_issue="Audit actions drifted for months without follow-up.",
-        improvement_began=timezone.localdate() - timedelta(days=90),
-        wider_areas=["Medication", "Night-time checks"],
-    )
 
 
 def form_data(team, files=(), **overrides):

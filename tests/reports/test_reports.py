@@ -18,7 +18,7 @@ from reports import data, rendering
 from reports import services as report_services
 from reports.models import ReportDownload, ReportRun, RunStatus
 from reports.periods import parse_quarter
-from tests.builders import complete_step, open_case
+from tests.builders import GOVERNANCE_ARTEFACTS, complete_step, open_case
 
 pytestmark = pytest.mark.django_db
 needs_pdftotext = pytest.mark.skipif(
@@ -79,19 +79,16 @@ def overclaim_case(seeded):
     return case
 
 
+def _render_quarterly(provider, quarter, out):
+    call_command(
+        "render_report", "quarterly", "--provider", provider, "--quarter", quarter, "--out", out
+    )
+
+
 @needs_pdftotext
 def test_it_renders_the_quarterly_pdf_with_the_whole_story(seeded, overclaim_case, tmp_path):
     out = tmp_path / "report.pdf"
-    call_command(
-        "render_report",
-        "quarterly",
-        "--provider",
-        "oakfield-care",
-        "--quarter",
-        "2026-Q4",
-        "--out",
-        str(out),
-    )
+    _render_quarterly("oakfield-care", "2026-Q4", str(out))
     assert out.read_bytes().startswith(b"%PDF")
     text = " ".join(_pdf_text(out).split())
     assert "Oakfield Care Group" in text and "2026-Q4" in text
@@ -113,14 +110,7 @@ def test_it_renders_the_case_summary_pdf(seeded, tmp_path):
     call_command("render_report", "case", "--case", str(case.uuid), "--out", str(out))
     text = " ".join(_pdf_text(out).split())
     assert case.title in text
-    for label in [
-        "Governance impact file",
-        "Service influence note",
-        "Live validation sheet",
-        "Implementation log",
-        "Assurance summary",
-        "Corroboration grid",
-    ]:
+    for label in [*GOVERNANCE_ARTEFACTS, "Corroboration grid"]:
         assert label in text
 
 
@@ -128,27 +118,9 @@ def test_it_refuses_bad_command_arguments(seeded):
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="not a quarter"):
-        call_command(
-            "render_report",
-            "quarterly",
-            "--provider",
-            "oakfield-care",
-            "--quarter",
-            "Q3",
-            "--out",
-            "/tmp/x.pdf",
-        )
+        _render_quarterly("oakfield-care", "Q3", "/tmp/x.pdf")
     with pytest.raises(CommandError, match="No provider"):
-        call_command(
-            "render_report",
-            "quarterly",
-            "--provider",
-            "nobody",
-            "--quarter",
-            "2026-Q3",
-            "--out",
-            "/tmp/x.pdf",
-        )
+        _render_quarterly("nobody", "2026-Q3", "/tmp/x.pdf")
 
 
 def test_it_renders_in_the_background_once_and_archives_the_file(
@@ -193,16 +165,20 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
     assert listing.count("2026-Q4 · All locations") == 2
 
 
-def test_it_marks_a_failed_render_with_its_message_and_can_retry(
-    seeded, monkeypatch, django_capture_on_commit_callbacks
-):
-    run = ReportRun.objects.create(
+def _q3_run(provider):
+    return ReportRun.objects.create(
         kind="quarterly",
-        provider=seeded,
+        provider=provider,
         quarter="2026-Q3",
         data_cutoff=data.cutoff_for(parse_quarter("2026-Q3")),
         requested_by=_user("senior.leader"),
     )
+
+
+def test_it_marks_a_failed_render_with_its_message_and_can_retry(
+    seeded, monkeypatch, django_capture_on_commit_callbacks
+):
+    run = _q3_run(seeded)
 
     def broken(html):
         raise RuntimeError("Pango is missing")
@@ -250,13 +226,7 @@ def test_it_guards_reports(client, seeded, django_capture_on_commit_callbacks):
 def test_it_hides_a_provider_report_from_another_providers_senior_leader(client, seeded):
     from assurance.organisations.models import Membership
 
-    run = ReportRun.objects.create(
-        kind="quarterly",
-        provider=seeded,
-        quarter="2026-Q3",
-        data_cutoff=data.cutoff_for(parse_quarter("2026-Q3")),
-        requested_by=_user("senior.leader"),
-    )
+    run = _q3_run(seeded)
     other = Provider.objects.get(slug="northgate-living")
     leader = User.objects.create_user("northgate.leader", password="x" * 20)
     Membership.objects.create(user=leader, provider=other, role="senior_leader")

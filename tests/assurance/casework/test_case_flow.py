@@ -7,6 +7,7 @@ from assurance.cases.models import CaseStatus, ImprovementCase, StepRecord
 from assurance.judgement.models import ProportionalityJudgement
 from domains.models import Domain, EvidenceCategory, KeyQuestion
 from evidence.models import EvidenceItem, InfluenceLink, PracticeCheck
+from tests.builders import GOVERNANCE_ARTEFACTS
 
 pytestmark = pytest.mark.django_db
 
@@ -162,11 +163,7 @@ def test_it_takes_a_case_through_the_five_steps(
 
     page = client.get(reverse("casework:case_detail", args=[case.uuid])).content.decode()
     for label in [
-        "Governance impact file",
-        "Service influence note",
-        "Live validation sheet",
-        "Implementation log",
-        "Assurance summary",
+        *GOVERNANCE_ARTEFACTS,
         "Proportionality judgement: Contained",
         "Under review",
     ]:

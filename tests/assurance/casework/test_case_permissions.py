@@ -6,10 +6,9 @@ anonymous -> login, outsider -> 404, wrong role -> 403 with nothing saved, right
 import pytest
 from django.urls import reverse
 
-from assurance.cases import services as cases_services
 from assurance.cases.models import ImprovementCase, Indicator, Reading, StepRecord
 from evidence.models import EmbeddingAction, EvidenceItem, InfluenceLink, PracticeCheck
-from tests.builders import add_evidence, complete_step, open_case
+from tests.builders import add_evidence, add_indicator, complete_step, open_case
 
 pytestmark = pytest.mark.django_db
 
@@ -102,17 +101,7 @@ def test_it_guards_adding_an_indicator(client, case, team_leader, quality_lead, 
 
 def test_it_guards_adding_a_reading(client, case, viewer, team_leader, quality_lead, outsider):
 
-    indicator = cases_services.indicator_add(
-        actor=quality_lead,
-        actor_roles={"quality_lead"},
-        case=case,
-        name="Audit",
-        unit="%",
-        side="leadership",
-        higher_is_better=True,
-        baseline=40,
-        target=90,
-    )
+    indicator = add_indicator(case, quality_lead)
     url = reverse("casework:reading_add", args=[indicator.uuid])
     data = {"taken_on": "2026-05-01", "value": "55"}
     _matrix(client, url, data, wrong=viewer, right=team_leader, outsider=outsider)

@@ -11,7 +11,7 @@ from assurance.escalations import services as escalations_services
 from assurance.escalations.models import Escalation
 from assurance.judgement import services as judgement_services
 from assurance.judgement.models import ProportionalityJudgement
-from tests.builders import add_evidence, post_judgement
+from tests.builders import add_evidence, add_indicator, post_judgement
 
 pytestmark = pytest.mark.django_db
 
@@ -89,17 +89,7 @@ def test_it_flags_changed_readings_too(at_step_five, registered_manager, quality
         load_case_data,
     )
 
-    indicator = cases_services.indicator_add(
-        actor=quality_lead,
-        actor_roles={"quality_lead"},
-        case=at_step_five,
-        name="Audit",
-        unit="%",
-        side="leadership",
-        higher_is_better=True,
-        baseline=40,
-        target=90,
-    )
+    indicator = add_indicator(at_step_five, quality_lead)
     judgement_services.judgement_record(
         actor=registered_manager,
         actor_roles={"registered_manager"},

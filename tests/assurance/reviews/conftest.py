@@ -9,6 +9,7 @@ from assurance.escalations.models import Escalation
 from assurance.reviews import cadence as reviews
 from assurance.reviews import services as review_services
 from assurance.reviews.models import Review, ReviewKind
+from assurance.reviews.services import review_for_period
 from tests.builders import open_case
 
 
@@ -18,16 +19,16 @@ def monthly_review(case, *, due_on=None, days=None):
         due_on = timezone.localdate() + timedelta(days=days)
     cadence = review_services.cadence(ReviewKind.MONTHLY)
     period = reviews.period_containing(cadence, due_on)
-    return Review.objects.create(
+    review = review_for_period(
         kind=ReviewKind.MONTHLY,
-        provider=case.location.provider,
-        location=case.location,
+        provider_id=case.location.provider_id,
+        location_id=case.location_id,
         case=case,
-        period_start=period.start,
-        period_end=period.end,
-        period_label=period.label,
+        period=period,
         due_on=due_on,
     )
+    review.save()
+    return review
 
 
 def quarterly_review(provider, *, due_on=None, days=None):
