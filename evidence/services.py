@@ -110,7 +110,9 @@ def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) ->
     if len((reason or "").strip()) < wf.MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why this evidence is withdrawn (a short sentence)."})
     with transaction.atomic():
-        locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        locked = EvidenceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        # A closed case is read-only: its figures and past reports stand as they are.
+        require_active(locked.case)
         if locked.withdrawn_at is None:
             locked.withdrawn_at = timezone.now()
             locked.withdrawn_by = actor

@@ -51,12 +51,16 @@ class CaseForm(forms.ModelForm):
 
 
 class CaseStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("closed", "Close the case"), ("withdrawn", "Withdraw it")])
+    status = forms.ChoiceField(
+        choices=[("closed", "Close the case"), ("withdrawn", "Withdraw it"), ("open", "Reopen it")]
+    )
     reason = forms.CharField(widget=TEXT, min_length=10)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, closing=True, **kwargs):
         kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
+        if closing:  # the close-or-withdraw form offers no reopening
+            self.fields["status"].choices = self.fields["status"].choices[:2]
 
 
 class IndicatorForm(forms.ModelForm):

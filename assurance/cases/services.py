@@ -2,6 +2,8 @@
 indicators and readings.
 """
 
+from dataclasses import replace
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -126,10 +128,13 @@ def case_set_status(*, actor, actor_roles, case, new_status: str, reason: str) -
         wf.can_close(
             locked.status, actor_roles=actor_roles, new_status=new_status, reason=reason
         ).require()
+        if new_status == wf.OPEN:  # reopened: back to where its steps are
+            new_status = wf.status_after_steps(replace(case_state(locked), status=wf.OPEN))
         locked.status = new_status
         locked.status_reason = reason.strip()
         locked.version += 1
-        locked._change_reason = f"{CaseStatus(new_status).label}: {reason.strip()}"
+        verb = "Reopened" if new_status in wf.ACTIVE_STATUSES else CaseStatus(new_status).label
+        locked._change_reason = f"{verb}: {reason.strip()}"
         locked.save()
     return locked
 
@@ -233,5 +238,6 @@ def reading_add(*, actor, actor_roles, indicator, taken_on, value, team=None, no
 def require_active(case):
     if case.status not in wf.ACTIVE_STATUSES:
         raise wf.WorkflowError(
-            f"This case is {case.get_status_display().lower()}: nothing can be added."
+            f"This case is {case.get_status_display().lower()}: it is read-only until a "
+            "Registered Manager reopens it."
         )

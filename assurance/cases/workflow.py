@@ -24,6 +24,9 @@ TRANSITIONS = {
     (UNDER_REVIEW, CLOSED): "closed with a reason",
     (OPEN, WITHDRAWN): "withdrawn with a reason",
     (UNDER_REVIEW, WITHDRAWN): "withdrawn with a reason",
+    # A closed or withdrawn case is read-only until a Registered Manager reopens it.
+    (CLOSED, OPEN): "reopened with a reason",
+    (WITHDRAWN, OPEN): "reopened with a reason",
 }
 ACTIVE_STATUSES = frozenset({OPEN, UNDER_REVIEW})
 MIN_REASON_LENGTH = 10
@@ -163,12 +166,12 @@ def status_after_steps(case: CaseState) -> str:
 
 def can_close(case_status: str, *, actor_roles, new_status: str, reason: str) -> Decision:
     if not CASE_MANAGER_ROLES & set(actor_roles):
-        return Decision(False, "Only a Registered Manager can close or withdraw a case.")
+        return Decision(False, "Only a Registered Manager can close, withdraw or reopen a case.")
     decision = check_transition(case_status, new_status)
     if not decision:
         return decision
     if len((reason or "").strip()) < MIN_REASON_LENGTH:
-        verb = "closing" if new_status == CLOSED else "withdrawing"
+        verb = {CLOSED: "closing", WITHDRAWN: "withdrawing"}.get(new_status, "reopening")
         return Decision(False, f"Give a reason for {verb} the case (at least a short sentence).")
     return ALLOW
 

@@ -40,6 +40,7 @@ from assurance.organisations.permissions import (
     CASE_OPENER_ROLES,
     INDICATOR_ROLES,
     can_write,
+    holds_any,
 )
 from domains.models import Domain
 from domains.roles import Role
@@ -262,7 +263,7 @@ def case_edit(request, case_uuid):
 @login_required
 def case_status(request, case_uuid):
     case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
-    form = CaseStatusForm(request.POST)
+    form = CaseStatusForm(request.POST, closing=False)
     if form.is_valid():
         try:
             cases_services.case_set_status(
@@ -275,9 +276,14 @@ def case_status(request, case_uuid):
         except wf.WorkflowError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Case {form.cleaned_data['status']}.")
+            done = {"open": "reopened"}.get(
+                form.cleaned_data["status"], form.cleaned_data["status"]
+            )
+            messages.success(request, f"Case {done}.")
     else:
-        messages.error(request, "Give a reason of at least a short sentence to close or withdraw.")
+        messages.error(
+            request, "Give a reason of at least a short sentence to close, withdraw or reopen."
+        )
     return redirect("casework:case_detail", case_uuid=case.uuid)
 
 
@@ -392,7 +398,9 @@ def case_page_context(request, case, *, forms=None, stale=None):
         ),
         "writer": writer,
         "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),
-        "can_close": case.status in wf.ACTIVE_STATUSES and bool(CASE_MANAGER_ROLES & set(roles)),
+        "can_close": case.status in wf.ACTIVE_STATUSES and holds_any(roles, CASE_MANAGER_ROLES),
+        "can_reopen_case": case.status not in wf.ACTIVE_STATUSES
+        and holds_any(roles, CASE_MANAGER_ROLES),
         "is_rm": Role.REGISTERED_MANAGER in roles,
         "evidence_form": forms.get("evidence")
         or (

@@ -113,7 +113,18 @@ def test_it_moves_to_under_review_only_when_all_five_are_done():
 @pytest.mark.parametrize("status", [wf.CLOSED, wf.WITHDRAWN])
 def test_it_freezes_closed_and_withdrawn_cases(status):
     assert not wf.can_edit_step(_case(0, status=status), 1, actor_roles={Role.QUALITY_LEAD})
-    assert not wf.check_transition(status, wf.OPEN)
+    assert not wf.check_transition(status, wf.UNDER_REVIEW)
+    # only reopening, by a Registered Manager with a reason, thaws it
+    reason = "New falls data needs a fresh look."
+    assert wf.can_close(
+        status, actor_roles={Role.REGISTERED_MANAGER}, new_status=wf.OPEN, reason=reason
+    )
+    assert not wf.can_close(
+        status, actor_roles={Role.QUALITY_LEAD}, new_status=wf.OPEN, reason=reason
+    )
+    assert not wf.can_close(
+        status, actor_roles={Role.REGISTERED_MANAGER}, new_status=wf.OPEN, reason=""
+    )
 
 
 def test_it_needs_a_reason_and_a_registered_manager_to_close():
