@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
+from assurance.casework.services import judgement_changes_notify
 from assurance.casework.views import respond
 from assurance.common.views import add_errors, forbidden
 from assurance.organisations.permissions import can_write
@@ -60,6 +61,7 @@ def evidence_add(request, case_uuid):
     except wf.WorkflowError as exc:
         form.add_error(None, str(exc))
         return respond(request, case, forms={"evidence": form})
+    judgement_changes_notify(case=case)
     count = item.files.count()
     messages.success(
         request,
@@ -86,6 +88,7 @@ def evidence_withdraw(request, item_uuid):
         )
     except wf.WorkflowError as exc:
         return forbidden(request, str(exc))
+    judgement_changes_notify(case=case)
     messages.success(request, "Evidence withdrawn. It stays in the history with your reason.")
     return respond(request, case, anchor="evidence")
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +21,7 @@ from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, StepR
 from assurance.casework import timeline
 from assurance.casework.forms import STEP_FORMS
 from assurance.casework.presentation import artefact_rows, corroboration_grid
+from assurance.casework.services import judgement_changes_notify
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
@@ -28,7 +29,7 @@ from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import ProportionalityJudgement, current_judgements
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -66,13 +67,7 @@ PAGE_SIZE = 20
 
 
 def _with_list_data(cases):
-    return cases.select_related("location", "domain").prefetch_related(
-        Prefetch(
-            "judgements",
-            queryset=ProportionalityJudgement.objects.current(),
-            to_attr="current_judgements",
-        )
-    )
+    return cases.select_related("location", "domain").prefetch_related(current_judgements())
 
 
 @login_required
@@ -110,10 +105,29 @@ def my_work(request):
         .select_related("case__location", "owner")
         .order_by("due_on", "id")
     )
+    judged_at = [loc for loc, role in memberships if role in CASE_MANAGER_ROLES]
+    to_confirm = (
+        ProportionalityJudgement.objects.current()
+        .with_changes()
+        .filter(case__location_id__in=judged_at, case__status__in=wf.ACTIVE_STATUSES)
+        .filter(
+            Q(changes_added__gt=0)
+            | Q(changes_withdrawn__gt=0)
+            | Q(changes_expired__gt=0)
+            | Q(changes_readings__gt=0)
+        )
+        .select_related("case__location")
+        .order_by("recorded_at", "id")
+    )[:PAGE_SIZE]
     return render(
         request,
         "assurance/my_work.html",
-        {"waiting": waiting, "my_cases": my_cases, "escalations": escalations},
+        {
+            "waiting": waiting,
+            "my_cases": my_cases,
+            "escalations": escalations,
+            "to_confirm": to_confirm,
+        },
     )
 
 
@@ -305,6 +319,7 @@ def _load(case):
     teams = list(Team.objects.filter(location_id=case.location_id))  # archived too: as of
     judgements = list(
         ProportionalityJudgement.objects.filter(case=case)
+        .with_changes()
         .select_related("recorded_by", "confirmed_by")
         .prefetch_related("key_questions")
     )
@@ -572,6 +587,7 @@ def reading_add(request, indicator_uuid):
     except wf.WorkflowError as exc:
         form.add_error(None, str(exc))
         return respond(request, case, forms={"reading": form, "reading_indicator": indicator.uuid})
+    judgement_changes_notify(case=case)
     messages.success(request, f"Reading added to “{indicator.name}”.")
     return respond(request, case, anchor="indicators")
 

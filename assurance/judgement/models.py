@@ -1,21 +1,16 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from assurance.cases.models import ImprovementCase
+from assurance.cases.models import ImprovementCase, Reading
 from assurance.common.history import get_history_user
 from assurance.judgement.readiness import LEVELS
-
-cqc_location_id_validator = RegexValidator(
-    r"^1-\d{6,12}$",
-    "Enter the CQC location ID as it appears on the CQC register: '1-' followed by digits "
-    "(for example 1-123456789).",
-)
+from evidence.models import EvidenceItem, Stance
 
 
 class InfluenceLevel(models.TextChoices):
@@ -28,6 +23,41 @@ class InfluenceLevel(models.TextChoices):
 class JudgementQuerySet(models.QuerySet):
     def current(self):
         return self.filter(superseded_at__isnull=True)
+
+    def with_changes(self, today=None):
+        """Annotate what changed in the case's evidence since each judgement was recorded or
+        last confirmed: items added (and how many of those contradict), withdrawn, expired,
+        and readings recorded. One subquery each, so lists stay a fixed number of queries."""
+        today = today or timezone.localdate()
+        basis = Coalesce(
+            OuterRef("confirmed_at"), OuterRef("recorded_at"), output_field=models.DateTimeField()
+        )
+        items = EvidenceItem.objects.filter(case=OuterRef("case_id"))
+
+        def count(queryset, group="case_id"):
+            return Coalesce(
+                Subquery(queryset.order_by().values(group).annotate(n=Count("id")).values("n")[:1]),
+                0,
+            )
+
+        return self.annotate(
+            changes_added=count(items.filter(created_at__gt=basis)),
+            changes_contradicting=count(
+                items.filter(created_at__gt=basis).exclude(stance=Stance.SUPPORTS)
+            ),
+            changes_withdrawn=count(items.filter(withdrawn_at__gt=basis)),
+            changes_expired=count(
+                items.filter(
+                    valid_until__lt=today,
+                    valid_until__gte=TruncDate(basis),
+                    withdrawn_at__isnull=True,
+                )
+            ),
+            changes_readings=count(
+                Reading.objects.filter(indicator__case=OuterRef("case_id"), recorded_at__gt=basis),
+                group="indicator__case_id",
+            ),
+        )
 
 
 class ProportionalityJudgement(models.Model):
@@ -82,6 +112,29 @@ class ProportionalityJudgement(models.Model):
         return f"{self.case}: {self.get_level_display()}"
 
     @property
+    def change_summary(self) -> list[str]:
+        """What changed since the judgement, in words ([] when nothing did). Needs
+        `with_changes()`."""
+        parts = []
+        for attr, word in [
+            ("changes_added", "added"),
+            ("changes_contradicting", "contradicting"),
+            ("changes_withdrawn", "withdrawn"),
+            ("changes_expired", "expired"),
+        ]:
+            n = getattr(self, attr, 0)
+            if n:
+                parts.append(f"{n} {'item' if n == 1 else 'items'} {word}")
+        readings = getattr(self, "changes_readings", 0)
+        if readings:
+            parts.append(f"{readings} new reading{'' if readings == 1 else 's'}")
+        return parts
+
+    @property
+    def evidence_changed(self) -> bool:
+        return bool(self.change_summary)
+
+    @property
     def exceeds_evidence(self):
 
         if not self.supportable_level:
@@ -112,3 +165,12 @@ class JudgementConfirmation(models.Model):
 
     def __str__(self):
         return f"{self.judgement} confirmed {self.confirmed_at:%d %b %Y}"
+
+
+def current_judgements(queryset=None):
+    """Prefetch each case's current judgement, with what changed since it, into
+    `case.current_judgements` (a list of zero or one)."""
+    queryset = queryset if queryset is not None else ProportionalityJudgement.objects.all()
+    return Prefetch(
+        "judgements", queryset=queryset.current().with_changes(), to_attr="current_judgements"
+    )

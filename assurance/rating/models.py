@@ -1,16 +1,8 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from assurance.organisations.models import Location
-
-cqc_location_id_validator = RegexValidator(
-    r"^1-\d{6,12}$",
-    "Enter the CQC location ID as it appears on the CQC register: '1-' followed by digits "
-    "(for example 1-123456789).",
-)
-
 
 # --- The rating picture ------------------------------------------------------------------
 

@@ -7,10 +7,8 @@ pure functions in domains/rating.py. It is a self-assessment aid, never a CQC ra
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from assurance.cases.models import ImprovementCase
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import ProportionalityJudgement, current_judgements
 from assurance.rating.models import PublishedRating, StatementScore
 from domains import rating
 from domains.models import Framework, KeyQuestion
@@ -63,13 +61,7 @@ def build(location) -> Picture:
         .active()
         .select_related("domain")
         .prefetch_related(
-            Prefetch(
-                "judgements",
-                queryset=ProportionalityJudgement.objects.current().prefetch_related(
-                    "key_questions"
-                ),
-                to_attr="current_judgements",
-            )
+            current_judgements(ProportionalityJudgement.objects.prefetch_related("key_questions"))
         )
     )
     bands = [

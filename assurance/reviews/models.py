@@ -1,7 +1,6 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,13 +10,6 @@ from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
 from assurance.escalations.models import Escalation
 from assurance.organisations.models import Location, Provider
-
-cqc_location_id_validator = RegexValidator(
-    r"^1-\d{6,12}$",
-    "Enter the CQC location ID as it appears on the CQC register: '1-' followed by digits "
-    "(for example 1-123456789).",
-)
-
 
 # --- Reviews, reminders and notifications ------------------------------------------------
 

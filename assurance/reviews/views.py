@@ -21,6 +21,7 @@ from assurance.common import queueing as common_queueing
 from assurance.common.views import add_errors
 from assurance.escalations.models import Escalation
 from assurance.judgement.figures import case_readiness
+from assurance.judgement.models import current_judgements
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -145,6 +146,7 @@ def _review_context(request, review, *, form=None, skip_form=None):
                 "cases": list(
                     ImprovementCase.objects.filter(location__in=locations)
                     .select_related("location", "domain")
+                    .prefetch_related(current_judgements())
                     .order_by("location__name", "status", "title")
                 ),
                 "escalations": list(

@@ -10,7 +10,7 @@ from tests.builders import add_evidence, complete_step, open_case
 pytestmark = pytest.mark.django_db
 
 # Pinned ceilings: a change that adds queries per page must say so here.
-MY_WORK_QUERIES = 7
+MY_WORK_QUERIES = 8  # + judgements to confirm
 CASE_LIST_QUERIES = 10
 CASE_PAGE_QUERIES = 30
 
