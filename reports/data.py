@@ -83,7 +83,29 @@ def _gone(moment, cutoff) -> bool:
     return moment is not None and moment <= cutoff
 
 
-def _case_view(case, teams, today, cutoff):
+def _judgements_then(cases, cutoff) -> dict:
+    """Each judgement as it stood at the cut-off (one query): later confirmations update a
+    judgement's standing (what the evidence supported, the justification), and a judgement
+    superseded later was still current then."""
+    return {
+        j.pk: j
+        for j in ProportionalityJudgement.history.as_of(cutoff).filter(
+            case_id__in=[c.pk for c in cases]
+        )
+    }
+
+
+_STANDING = (
+    "superseded_at",
+    "supportable_level",
+    "overclaim_justification",
+    "evidence_fingerprint",
+    "confirmed_at",
+    "confirmed_by_id",
+)
+
+
+def _case_view(case, teams, today, cutoff, judgements_then=None):
     """One case as it stood at the cut-off. `teams`: all the location's teams."""
     evidence = list(case.evidence.all())
     indicators = list(case.indicators.all())
@@ -99,6 +121,10 @@ def _case_view(case, teams, today, cutoff):
     )
     teams = [t for t in teams if t.created_at <= cutoff and not _gone(t.archived_at, cutoff)]
     judgements = list(case.judgements.all())
+    for j in judgements:
+        then = (judgements_then or {}).get(j.pk)
+        for field in _STANDING if then is not None else ():
+            setattr(j, field, getattr(then, field))
     judgement = next(
         (j for j in judgements if j.superseded_at is None or j.superseded_at > cutoff), None
     )
@@ -135,7 +161,7 @@ def _case_view(case, teams, today, cutoff):
         "actions": list(case.embedding_actions.all()),
         "ready": ready,
         "judgement": judgement,
-        "earlier_judgements": [j for j in judgements if j.superseded_at is not None],
+        "earlier_judgements": [j for j in judgements if j is not judgement],
         "evidence_changes": changes,
         "escalations": list(case.escalations.all()),
         "grid": corroboration_grid(case, evidence, links),
@@ -220,7 +246,10 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
             ImprovementCase.objects.filter(location__in=locations, opened_at__lte=cutoff), cutoff
         ).order_by("location__name", "opened_at", "id")
     )
-    case_views = [_case_view(c, teams_by_location[c.location_id], today, cutoff) for c in cases]
+    then = _judgements_then(cases, cutoff)
+    case_views = [
+        _case_view(c, teams_by_location[c.location_id], today, cutoff, then) for c in cases
+    ]
     pictures = [(loc, rating_picture.build(loc)) for loc in locations]
 
     by_status = Counter(c.status for c in cases)

@@ -1,0 +1,77 @@
+"""A past quarter's report shows the judgements as they stood at its cut-off (hole 8 of
+"Honest figures over time"), however the record changed afterwards."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from assurance.judgement import services as judgement_services
+from assurance.judgement.models import ProportionalityJudgement
+from assurance.organisations.access import roles_at_location
+from evidence import services as evidence_services
+from evidence.models import LinkStatus
+from reports import data
+from reports.periods import parse_quarter
+from tests.builders import add_evidence, complete_step, open_case, post_judgement
+
+pytestmark = pytest.mark.django_db
+
+JUSTIFICATION = (
+    "Night observations were sound every week this month though not yet formally recorded; "
+    "formal checks are booked and the judgement will be recorded again if they disagree."
+)
+
+
+def _q3(provider):
+    report = data.quarterly_data(provider, parse_quarter("2026-Q3"))
+    (view,) = report["cases"]
+    return report, view
+
+
+def test_hole_8_a_q3_report_keeps_its_judgement_as_it_stood_at_the_cut_off(
+    client, location, team, quality_lead, registered_manager, deputy_manager, team_leader
+):
+    with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC)):
+        case = open_case(location=location, actor=quality_lead)
+        add_evidence(case, quality_lead, source="audits")
+        item = add_evidence(case, quality_lead, source="staff_practice", team=team)
+        complete_step(case, 1, quality_lead)
+        evidence_services.link_save(
+            actor=registered_manager,
+            actor_roles=roles_at_location(registered_manager, location),
+            case=case,
+            area="Medicines",
+            status=LinkStatus.EVIDENCED,
+            evidence=[item],
+        )
+        for number, actor in [(2, registered_manager), (3, deputy_manager), (4, team_leader)]:
+            complete_step(case, number, actor)
+        client.force_login(registered_manager)
+        post_judgement(client, case, "emerging")
+    before, view = _q3(location.provider)
+    assert view["judgement"].level == "emerging"
+    assert not view["judgement"].exceeds_evidence
+    assert view["earlier_judgements"] == []
+    assert before["summary"]["exceeding"] == []
+
+    # In Q4: evidence withdrawn, the judgement confirmed over an overclaim, then recorded again
+    roles = roles_at_location(registered_manager, location)
+    evidence_services.evidence_withdraw(
+        actor=registered_manager, actor_roles=roles, item=item, reason="Wrong team recorded."
+    )
+    judgement = ProportionalityJudgement.objects.current().get(case=case)
+    confirmed = judgement_services.judgement_confirm(
+        actor=registered_manager,
+        actor_roles=roles,
+        judgement=judgement,
+        overclaim_justification=JUSTIFICATION,
+    )
+    assert confirmed.exceeds_evidence  # today it does
+    after, view = _q3(location.provider)
+    assert not view["judgement"].exceeds_evidence  # at the Q3 cut-off it did not
+    assert view["judgement"].pk == judgement.pk
+    assert view["judgement"].confirmed_at is None  # confirmed after the cut-off
+    assert view["earlier_judgements"] == []
+    assert after["summary"]["exceeding"] == before["summary"]["exceeding"] == []
+    assert view["ready"].figures == _q3(location.provider)[1]["ready"].figures
