@@ -32,6 +32,9 @@ class ReviewStatus(models.TextChoices):
     DUE = "due", "Due"
     COMPLETED = "completed", "Completed"
     SKIPPED = "skipped", "Skipped"
+    # Retired by the scheduler because the case closed or was withdrawn before the review
+    # was due: nothing was missed, so reports never count it as missed.
+    NOT_NEEDED = "not_needed", "Not needed"
 
 
 class ReviewOutcome(models.TextChoices):
@@ -110,7 +113,8 @@ class Review(models.Model):
                 name="review_monthly_has_case_quarterly_has_none",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ReviewStatus.SKIPPED) | ~Q(skip_reason=""),
+                condition=~Q(status__in=[ReviewStatus.SKIPPED, ReviewStatus.NOT_NEEDED])
+                | ~Q(skip_reason=""),
                 name="review_skip_has_reason",
             ),
             models.CheckConstraint(
@@ -157,7 +161,7 @@ class Review(models.Model):
 
     @property
     def state_label(self):
-        """Due, Overdue, Completed or Skipped: what lists show."""
+        """Due, Overdue, Completed, Skipped or Not needed: what lists show."""
         return "Overdue" if self.is_overdue else self.get_status_display()
 
     @property

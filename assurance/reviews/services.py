@@ -253,8 +253,9 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
 
     Runs before each reminder sweep. Normally nothing is missing (completing a review creates
     the next); it picks up newly opened cases and new providers. A due review of a case that
-    was closed or withdrawn is skipped with that as the reason. Safe to run concurrently: the
-    one-due-review constraints turn a second insert into a no-op.
+    was closed or withdrawn is retired: "not needed" when the case closed before it was due,
+    "skipped" (so counted as missed) when it was already overdue by then. Safe to run
+    concurrently: the one-due-review constraints turn a second insert into a no-op.
     """
     today = today or timezone.localdate()
     created, retired = [], []
@@ -304,18 +305,52 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
         except IntegrityError:
             continue  # a concurrent scheduler created it
         created.append(review)
-    for review in (
+    retiring = list(
         Review.objects.due()
-        .filter(kind=ReviewKind.MONTHLY, case__status__in=[CaseStatus.CLOSED, CaseStatus.WITHDRAWN])
+        .filter(kind=ReviewKind.MONTHLY, case__status__in=CLOSED_STATUSES)
         .select_related("case")
-    ):
-        review.status = ReviewStatus.SKIPPED
-        review.skip_reason = f"The case was {review.case.get_status_display().lower()}."
+    )
+    closed_on = _closed_on({review.case_id for review in retiring})
+    for review in retiring:
+        when = closed_on.get(review.case_id, today)
+        how = f"The case was {review.case.get_status_display().lower()} on {when:%-d %B %Y}"
+        if reviews.needed_after_closing(review.due_on, when):
+            review.status = ReviewStatus.SKIPPED
+            review.skip_reason = (
+                f"{how}, after this review was due on {review.due_on:%-d %B %Y}: "
+                "the review was missed."
+            )
+        else:
+            review.status = ReviewStatus.NOT_NEEDED
+            review.skip_reason = f"{how}, before this review was due: it is not needed."
         review.completed_at = timezone.now()
-        review._change_reason = review.skip_reason
+        review._change_reason = f"{review.get_status_display()}: {how[:80]}"
         review.save(update_fields=["status", "skip_reason", "completed_at"])
         retired.append(review)
     return ScheduleResult(created=created, retired=retired)
+
+
+CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+
+
+def _closed_on(case_ids) -> dict:
+    """The local date each case last became closed or withdrawn, from its history: one
+    query. The scheduler may run late (downtime), so the day it runs is not the day the
+    case closed."""
+    if not case_ids:
+        return {}
+    closed_since = {}
+    rows = (
+        ImprovementCase.history.filter(id__in=case_ids)
+        .order_by("id", "history_id")
+        .values_list("id", "status", "history_date")
+    )
+    for case_id, status, at in rows:
+        if status not in CLOSED_STATUSES:
+            closed_since.pop(case_id, None)
+        else:
+            closed_since.setdefault(case_id, reviews.local_date(at))
+    return closed_since
 
 
 def _periods_taken(wanted) -> set:

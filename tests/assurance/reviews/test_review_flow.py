@@ -216,8 +216,8 @@ def test_scheduling_gives_each_open_case_and_provider_one_review(
         (None, "quarterly", "2026-Q4", date(2027, 1, 14)),
     }
     closed_review.refresh_from_db()
-    assert closed_review.status == ReviewStatus.SKIPPED
-    assert closed_review.skip_reason == "The case was closed."
+    assert closed_review.status == ReviewStatus.NOT_NEEDED
+    assert closed_review.skip_reason.startswith("The case was closed on 29 November 2026")
     again = review_services.reviews_schedule()
     assert again.created == [] and again.retired == []
 
@@ -232,3 +232,60 @@ def test_scheduling_after_a_completed_period_moves_to_the_next(case, registered_
     )
     created = review_services.reviews_schedule(today=date(2026, 11, 20)).created
     assert [r.period_label for r in created if r.case_id] == ["2026-12"]
+
+
+def _close(case, actor, status=CaseStatus.CLOSED):
+    from assurance.cases.services import case_set_status
+
+    case_set_status(
+        actor=actor,
+        actor_roles=RM,
+        case=case,
+        new_status=status,
+        reason="The work is done and embedded on every unit.",
+    )
+
+
+def test_a_review_retired_because_its_case_closed_is_not_needed_and_never_missed(
+    case, registered_manager, time_machine
+):
+    """Hole 9: reviews skipped automatically because their case closed counted as missed."""
+    from datetime import UTC, datetime
+
+    from reports import data
+    from reports.periods import parse_quarter
+
+    review = monthly_review(case, due_on=date(2026, 10, 28))
+    time_machine.move_to(datetime(2026, 10, 20, 12, 0, tzinfo=UTC), tick=False)
+    _close(case, registered_manager)
+    result = review_services.reviews_schedule()
+    assert result.retired == [review]
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.NOT_NEEDED
+    assert review.state_label == "Not needed"
+    assert "closed on 20 October 2026, before this review was due" in review.skip_reason
+    time_machine.move_to(datetime(2027, 1, 5, 12, 0, tzinfo=UTC), tick=False)
+    summary = data.quarterly_data(case.location.provider, parse_quarter("2026-Q4"))["summary"]
+    assert summary["reviews_missed"] == 0
+
+
+def test_a_review_already_overdue_when_its_case_closed_stays_missed(
+    case, registered_manager, time_machine
+):
+    from datetime import UTC, datetime
+
+    from reports import data
+    from reports.periods import parse_quarter
+
+    review = monthly_review(case, due_on=date(2026, 10, 28))
+    time_machine.move_to(datetime(2026, 11, 10, 12, 0, tzinfo=UTC), tick=False)
+    _close(case, registered_manager, CaseStatus.WITHDRAWN)
+    # the scheduler runs late (downtime): the closing date comes from the case's record
+    time_machine.move_to(datetime(2026, 11, 12, 12, 0, tzinfo=UTC), tick=False)
+    review_services.reviews_schedule()
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.SKIPPED
+    assert "withdrawn on 10 November 2026, after this review was due" in review.skip_reason
+    time_machine.move_to(datetime(2027, 1, 5, 12, 0, tzinfo=UTC), tick=False)
+    summary = data.quarterly_data(case.location.provider, parse_quarter("2026-Q4"))["summary"]
+    assert summary["reviews_missed"] == 1
