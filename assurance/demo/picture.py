@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from assurance.cases.models import ImprovementCase, StepRecord
 from assurance.escalations.models import Escalation, EscalationStatus
-from assurance.escalations.services import escalation_raise
+from assurance.escalations.services import escalation_raise, escalation_update
 from assurance.judgement import readiness
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.judgement.services import judgement_confirm, judgement_record
+from assurance.organisations.access import roles_at_location
 from assurance.rating.models import PublishedRating, StatementScore
 from domains.models import Framework, KeyQuestion
 from evidence.models import ActionKind, Consistency, EvidenceItem, Shift, Source, Stance
@@ -248,9 +249,16 @@ def _escalations(demo, house, today):
         case__location=house, trigger="judgement", owner__isnull=True
     ).first()
     if governance is not None:
-        governance.owner = demo.users["team.leader"]
-        governance.status = EscalationStatus.IN_PROGRESS
-        governance.save()
+        manager = demo.users["registered.manager"]
+        escalation_update(
+            actor=manager,
+            actor_roles=roles_at_location(manager, house),
+            escalation=governance,
+            version=governance.version,
+            owner=demo.users["team.leader"],
+            status=EscalationStatus.IN_PROGRESS,
+            note="The team leader observes nights on Rowan and Willow and reports back.",
+        )
     records = ImprovementCase.objects.filter(location=house, domain__slug="record-quality").first()
     if records is not None and not Escalation.objects.filter(case=records).exists():
         escalation_raise(

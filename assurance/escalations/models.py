@@ -114,3 +114,47 @@ class Escalation(models.Model):
     @property
     def overdue(self):
         return self.is_active and self.due_on < timezone.localdate()
+
+
+class EscalationEvent(models.Model):
+    """One row per change to an escalation: who, when, from which status to which, and why.
+
+    A row of its own rather than the history's change reason: the why is a free-text note
+    of any length (the history's reason holds 100 characters), a progress note changes no
+    field yet must be kept, and the status an escalation had at any moment is one indexed
+    query over these rows.
+    """
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    # None when the system raised it (e.g. an overclaim found while no one was signed in).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=EscalationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=EscalationStatus.choices)
+    note = models.TextField(help_text="Why: the progress note, the outcome or the reason.")
+    # Other changes made at the same time, in words (owner, due date, action).
+    changes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=EscalationStatus.values),
+                name="escalation_event_to_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status="") | Q(from_status__in=EscalationStatus.values),
+                name="escalation_event_from_status_valid",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="escalation_event_has_a_why"),
+        ]
+        indexes = [models.Index(fields=["escalation", "at"], name="escalation_event_at_idx")]
+
+    def __str__(self):
+        return f"{self.escalation}: {self.from_status or 'raised'} -> {self.to_status}"
+
+    @property
+    def is_move(self):
+        return bool(self.from_status) and self.from_status != self.to_status

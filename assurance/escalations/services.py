@@ -15,7 +15,12 @@ from assurance.cases.services import require_active
 from assurance.common.history import acting_as, records_actor
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.escalations import rules
-from assurance.escalations.models import Escalation, EscalationStatus
+from assurance.escalations.models import (
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
+    EscalationTrigger,
+)
 from assurance.organisations.access import roles_at_location
 from assurance.organisations.permissions import READ_ONLY_ROLES
 
@@ -55,13 +60,33 @@ def escalation_raise(
     }
     with acting_as(actor):
         if dedupe_key is None:
-            return Escalation.objects.create(**defaults), True
+            with transaction.atomic():
+                escalation = Escalation.objects.create(**defaults)
+                _raised_event(escalation)
+            return escalation, True
         try:
             with transaction.atomic():
-                return Escalation.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
+                escalation, created = Escalation.objects.get_or_create(
+                    dedupe_key=dedupe_key, defaults=defaults
+                )
+                if created:
+                    _raised_event(escalation)
+                return escalation, created
         except IntegrityError:
             # Two raisers raced on the same key: the other one won, use its row.
             return Escalation.objects.get(dedupe_key=dedupe_key), False
+
+
+def _raised_event(escalation):
+    trigger = EscalationTrigger(escalation.trigger).label
+    EscalationEvent.objects.create(
+        escalation=escalation,
+        at=escalation.raised_at,
+        actor=escalation.raised_by,
+        from_status="",
+        to_status=escalation.status,
+        note=f"Raised: {trigger}. {escalation.detail}".strip(),
+    )
 
 
 @records_actor
@@ -105,15 +130,23 @@ def escalation_update(
     status=None,
     outcome=None,
     cancel_reason="",
+    note="",
 ):
-    """Assign an owner, move the due date, or move the status. The Registered Manager or a
-    Senior Leader may do all of it; the owner may move status and write the outcome."""
+    """Assign an owner, move the due date, move the status or add a progress note.
+
+    The Registered Manager or a Senior Leader may do all of it; the owner may move the
+    status and write notes and the outcome, but never close an escalation raised
+    automatically (rules.may_move). Every call that changes something writes one
+    EscalationEvent: who, when, from which status to which, and why.
+    """
     is_manager = rules.is_manager(actor_roles)
     is_owner = escalation.owner_id == actor.pk
     if not (is_manager or is_owner):
         rules.can_update(escalation.status, actor_roles=actor_roles, is_owner=is_owner).require()
     if not is_manager and (owner != escalation.owner or due_on not in (None, escalation.due_on)):
         raise wf.WorkflowError("Only the Registered Manager or a Senior Leader can reassign it.")
+    note = (note or "").strip()
+    cancel_reason = (cancel_reason or "").strip()
     with transaction.atomic():
         locked = (
             Escalation.objects.select_for_update()
@@ -124,31 +157,60 @@ def escalation_update(
             raise StaleEdit(locked, stale_message(locked, "This escalation"))
         if not locked.is_active:
             raise wf.WorkflowError(f"This escalation is {locked.get_status_display().lower()}.")
-        if status:
-            rules.can_move(locked.status, status).require()
+        before = locked.status
+        status = status or before
+        rules.can_move(before, status).require()
+        if status != before:
+            rules.may_move(
+                status, trigger=locked.trigger, actor_roles=actor_roles, is_owner=is_owner
+            ).require()
+            missing = rules.missing_for(
+                status,
+                trigger=locked.trigger,
+                outcome=locked.outcome if outcome is None else outcome,
+                reason=cancel_reason,
+            )
+            if missing:
+                raise ValidationError(missing)
         _require_owner_at_location(owner, locked.case)
+        changes = []
         if is_manager:
-            locked.owner = owner
-            if due_on:
+            if owner != locked.owner:
+                changes.append(f"owner: {_name(locked.owner)} → {_name(owner)}")
+                locked.owner = owner
+            if due_on and due_on != locked.due_on:
+                changes.append(f"due: {locked.due_on:%-d %b %Y} → {due_on:%-d %b %Y}")
                 locked.due_on = due_on
-            if action:
+            if action and action != locked.action:
+                changes.append(f"action: {locked.action} → {action}")
                 locked.action = action
-        if status:
-            if (
-                status == EscalationStatus.CANCELLED
-                and len(cancel_reason.strip()) < wf.MIN_REASON_LENGTH
-            ):
-                raise ValidationError(
-                    {"cancel_reason": "Say why it is cancelled (a short sentence)."}
-                )
-            if status == EscalationStatus.DONE and not (outcome or locked.outcome).strip():
-                raise ValidationError({"outcome": "Record the outcome before marking it done."})
-            locked.status = status
-            locked.cancel_reason = cancel_reason.strip()
-            if status in (EscalationStatus.DONE, EscalationStatus.CANCELLED):
-                locked.closed_at = timezone.now()
-        if outcome is not None:
+        if outcome is not None and outcome != locked.outcome:
+            changes.append("outcome note written" if outcome.strip() else "outcome note cleared")
             locked.outcome = outcome
+        if status != before:
+            locked.status = status
+            if status == EscalationStatus.CANCELLED:
+                locked.cancel_reason = cancel_reason
+            if status in rules.CLOSED:
+                locked.closed_at = timezone.now()
+        if status == before and not changes and not note:
+            return locked  # nothing changed: nothing to record
+        why = rules.why(before, status, note=note, outcome=locked.outcome, reason=cancel_reason)
         locked.version += 1
+        locked._change_reason = (why or "; ".join(changes))[:100]
         locked.save()
+        EscalationEvent.objects.create(
+            escalation=locked,
+            actor=actor,
+            from_status=before,
+            to_status=status,
+            note=why or "; ".join(changes),
+            changes="; ".join(changes),
+        )
     return locked
+
+
+def _name(user):
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()

@@ -15,7 +15,7 @@ from assurance.escalations import rules
 from assurance.escalations import services as escalations_services
 from assurance.escalations.access import get_escalation_for_user
 from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
-from assurance.escalations.models import Escalation
+from assurance.escalations.models import Escalation, EscalationStatus
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -106,12 +106,10 @@ def escalation_new(request, case_uuid):
 def escalation_detail(request, escalation_uuid):
     escalation = get_escalation_for_user(request.user, escalation_uuid)
     case = escalation.case
-    manager = rules.is_manager(case.user_roles)
-    update = rules.can_update(
-        escalation.status,
-        actor_roles=case.user_roles,
-        is_owner=escalation.owner_id == request.user.id,
-    )
+    roles = case.user_roles
+    is_owner = escalation.owner_id == request.user.id
+    manager = rules.is_manager(roles)
+    update = rules.can_update(escalation.status, actor_roles=roles, is_owner=is_owner)
     can_update = bool(update)
     form = None
     if can_update:
@@ -120,23 +118,34 @@ def escalation_detail(request, escalation_uuid):
             escalation=escalation,
             owners=_owners(case.location),
             manager=manager,
+            statuses=rules.moves_for(
+                escalation.status, trigger=escalation.trigger, actor_roles=roles, is_owner=is_owner
+            ),
         )
     if request.method == "POST":
         if not can_update:
             return forbidden(request, update.reason)
+        wanted = request.POST.get("status", "")
+        if wanted in EscalationStatus.values and wanted != escalation.status:
+            move = rules.may_move(
+                wanted, trigger=escalation.trigger, actor_roles=roles, is_owner=is_owner
+            )
+            if not move:
+                return forbidden(request, move.reason)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 escalations_services.escalation_update(
                     actor=request.user,
-                    actor_roles=case.user_roles,
+                    actor_roles=roles,
                     escalation=escalation,
                     version=data["version"],
                     owner=data.get("owner", escalation.owner),
                     due_on=data.get("due_on"),
                     status=data["status"],
                     outcome=data["outcome"],
-                    cancel_reason=data["cancel_reason"],
+                    cancel_reason=data.get("cancel_reason", ""),
+                    note=data["note"],
                 )
             except StaleEdit as exc:
                 form.add_error(None, str(exc))
@@ -147,9 +156,16 @@ def escalation_detail(request, escalation_uuid):
             else:
                 messages.success(request, "Escalation updated.")
                 return redirect("escalations:escalation_detail", escalation_uuid=escalation.uuid)
-    history = escalation.history.select_related("history_user").order_by("-history_date")
+    events = escalation.events.select_related("actor").order_by("-at", "-id")
     return render(
         request,
         "assurance/escalation_detail.html",
-        {"escalation": escalation, "case": case, "form": form, "history": history},
+        {
+            "escalation": escalation,
+            "case": case,
+            "form": form,
+            "events": events,
+            "automatic": rules.is_automatic(escalation.trigger),
+            "manager": manager,
+        },
     )
