@@ -83,8 +83,10 @@ class Review(models.Model):
     outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
     notes = models.TextField(blank=True)
     skip_reason = models.TextField(blank=True)
-    # The readiness figures the reviewer saw, kept with the review (monthly reviews).
+    # The readiness figures the reviewer saw and the thresholds they were compared with,
+    # kept with the review (monthly reviews).
     figures = models.JSONField(default=dict, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -3,7 +3,7 @@
 Due dates and periods come from the pure rules in reviews.py; reminders live in reminders.py.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from assurance.judgement.readiness import figures_to_dict
 from assurance.organisations.models import Provider
 from assurance.organisations.permissions import MONTHLY_REVIEWER_ROLES, QUARTERLY_REVIEWER_ROLES
 from assurance.reviews import cadence as reviews
+from assurance.reviews import rules as gap_rules
 from assurance.reviews.models import Review, ReviewKind, ReviewOutcome, ReviewStatus
 
 # Who completes or skips each kind of review.
@@ -109,6 +110,13 @@ class ReviewResult:
     escalation: Escalation | None = None
     escalation_created: bool = False
     case_closed: bool = False
+    raised: list = field(default_factory=list)  # every escalation this review raised
+
+    def note_raised(self, escalation, created):
+        if self.escalation is None or created:
+            self.escalation, self.escalation_created = escalation, created
+        if created:
+            self.raised.append(escalation)
 
 
 def _lock(review) -> Review:
@@ -125,6 +133,20 @@ def _require_due(review):
         by = review.completed_by
         who = f" by {by.get_full_name() or by.get_username()}" if by else ""
         raise wf.WorkflowError(f"This review was already {review.status}{who}.")
+
+
+def gap_seen(review: Review, *, fallback_threshold=None) -> gap_rules.GapSeen:
+    """What a completed monthly review saw of the gap: ticked, or computed above the
+    threshold stored with it (reviews stored before thresholds were: the current one)."""
+    threshold = (
+        gap_rules.gap_threshold(review.thresholds) if review.thresholds else fallback_threshold
+    )
+    return gap_rules.GapSeen(
+        period_label=review.period_label,
+        ticked=review.outcome == ReviewOutcome.GAP_OBSERVED,
+        gap=gap_rules.computed_gap(review.figures),
+        threshold=threshold,
+    )
 
 
 def _previous_completed(review) -> Review | None:
@@ -148,9 +170,11 @@ def review_complete(
 ) -> ReviewResult:
     """Record the review's outcome and create the next one.
 
-    A gap seen in this and the previous completed monthly review raises one "repeated gap"
-    escalation; "escalate" raises one too; "close the case" closes it, with the notes as
-    the reason. Everything happens in one transaction, or nothing does.
+    A monthly review stores the case's figures and thresholds as they are now. A gap seen in
+    this and the previous completed monthly review (ticked, or computed above the gap
+    threshold: reviews/rules.py) raises one "repeated gap" escalation whatever was ticked;
+    "escalate" raises one too; "close the case" closes it, with the notes as the reason.
+    Everything happens in one transaction, or nothing does.
     """
 
     today = today or timezone.localdate()
@@ -169,7 +193,9 @@ def review_complete(
         _require_due(locked)
         result = ReviewResult(review=locked)
         if locked.kind == ReviewKind.MONTHLY:
-            locked.figures = figures_to_dict(case_readiness(locked.case, today=today).figures)
+            ready = case_readiness(locked.case, today=today)
+            locked.figures = figures_to_dict(ready.figures)
+            locked.thresholds = ready.thresholds.to_dict()
         locked.status = ReviewStatus.COMPLETED
         locked.outcome = outcome
         locked.notes = notes
@@ -179,34 +205,37 @@ def review_complete(
         locked.save()
         if locked.kind == ReviewKind.MONTHLY:
             case = locked.case
-            if outcome == ReviewOutcome.GAP_OBSERVED:
-                previous = _previous_completed(locked)
+            now_seen = gap_seen(locked)
+            previous = _previous_completed(locked)
+            before = gap_seen(previous, fallback_threshold=now_seen.threshold) if previous else None
+            # Whatever was ticked: a gap seen (ticked or computed) in this and the previous
+            # completed review raises one escalation while none is open.
+            if gap_rules.repeated_gap(before, now_seen):
                 already = Escalation.objects.active().filter(
                     case=case, trigger=EscalationTrigger.REPEATED_GAP
                 )
-                if (
-                    previous is not None
-                    and previous.outcome == ReviewOutcome.GAP_OBSERVED
-                    and not already.exists()
-                ):
-                    result.escalation, result.escalation_created = escalation_raise(
+                if not already.exists():
+                    result.note_raised(
+                        *escalation_raise(
+                            actor=actor,
+                            case=case,
+                            trigger=EscalationTrigger.REPEATED_GAP,
+                            detail=(
+                                f"{gap_rules.escalation_detail(before, now_seen)} {notes}"
+                            ).strip(),
+                            dedupe_key=f"repeated_gap:{locked.pk}",
+                        )
+                    )
+            if outcome == ReviewOutcome.ESCALATE:
+                detail = f"Raised at the {locked.period_label} monthly review. {notes}"
+                result.note_raised(
+                    *escalation_raise(
                         actor=actor,
                         case=case,
-                        trigger=EscalationTrigger.REPEATED_GAP,
-                        detail=(
-                            f"A gap between leadership-side and frontline progress was seen in "
-                            f"the {previous.period_label} and {locked.period_label} monthly "
-                            f"reviews. {notes}"
-                        ).strip(),
-                        dedupe_key=f"repeated_gap:{locked.pk}",
+                        trigger=EscalationTrigger.MANUAL,
+                        detail=detail.strip(),
+                        dedupe_key=f"review:{locked.pk}",
                     )
-            elif outcome == ReviewOutcome.ESCALATE:
-                result.escalation, result.escalation_created = escalation_raise(
-                    actor=actor,
-                    case=case,
-                    trigger=EscalationTrigger.MANUAL,
-                    detail=f"Raised at the {locked.period_label} monthly review. {notes}".strip(),
-                    dedupe_key=f"review:{locked.pk}",
                 )
             elif outcome == ReviewOutcome.CLOSE_CASE:
                 case_set_status(

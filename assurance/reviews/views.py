@@ -19,7 +19,7 @@ from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
 from assurance.common.views import add_errors
-from assurance.escalations.models import Escalation
+from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
 from assurance.organisations.access import (
     get_location_for_user,
@@ -28,6 +28,7 @@ from assurance.organisations.access import (
 )
 from assurance.organisations.models import Location, Membership
 from assurance.organisations.permissions import PROVIDER_MANAGER_ROLES, REMINDER_ROLES
+from assurance.reviews import rules as gap_rules
 from assurance.reviews import services as review_services
 from assurance.reviews import tasks as reviews_tasks
 from assurance.reviews.access import get_notification_for_user, get_review_for_user
@@ -48,7 +49,8 @@ LEDGER_PAGE_SIZE = 50
 OUTCOME_HELP = {
     ReviewOutcome.ON_TRACK: "The improvement is holding and spreading as the evidence shows.",
     ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
-    "the floor. Seen in two monthly reviews in a row, this raises an escalation.",
+    "the floor. A gap seen in two monthly reviews in a row (ticked here, or a computed gap "
+    "above the threshold) raises an escalation.",
     ReviewOutcome.ESCALATE: "Raise an escalation now (a deeper review, observation, coaching...).",
     ReviewOutcome.CLOSE_CASE: "The work is done: close the case. Your notes become the reason.",
 }
@@ -121,21 +123,42 @@ def _review_context(request, review, *, form=None, skip_form=None):
             .select_related("completed_by")
             .order_by("-period_start")[:6]
         )
-        last_done = next((r for r in history if r.status == ReviewStatus.COMPLETED), None)
+        last_done = next(
+            (
+                r
+                for r in history
+                if r.status == ReviewStatus.COMPLETED and r.period_start < review.period_start
+            ),
+            None,
+        )
+        # Shown live while the review is open; a completed review shows what was seen.
+        ready = case_readiness(case) if review.is_due else None
+        escalations = list(
+            Escalation.objects.filter(case=case)
+            .active()
+            .with_overdue_flag()
+            .select_related("owner")
+        )
+        gap_warning, threshold = "", None
+        if ready is not None:
+            threshold = gap_rules.gap_threshold(ready.thresholds.to_dict())
+        if ready is not None and last_done is not None:
+            gap_warning = gap_rules.before_saving(
+                review_services.gap_seen(last_done, fallback_threshold=threshold),
+                ready.figures.gap.value,
+                threshold,
+                already_open=any(e.trigger == EscalationTrigger.REPEATED_GAP for e in escalations),
+            )
         context.update(
             {
                 "case": case,
-                # Shown live while the review is open; a completed review shows what was seen.
-                "ready": case_readiness(case) if review.is_due else None,
+                "ready": ready,
                 "history": history,
                 "last_was_gap": last_done is not None
                 and last_done.outcome == ReviewOutcome.GAP_OBSERVED,
-                "escalations": list(
-                    Escalation.objects.filter(case=case)
-                    .active()
-                    .with_overdue_flag()
-                    .select_related("owner")
-                ),
+                "gap_warning": gap_warning,
+                "gap_threshold": threshold,
+                "escalations": escalations,
             }
         )
     else:
@@ -184,8 +207,8 @@ def review_complete(request, review_uuid):
             form.add_error(None, str(exc))
         else:
             done = f"{review} recorded: {ReviewOutcome(result.review.outcome).label}."
-            if result.escalation_created:
-                done += f" An escalation was raised ({result.escalation.get_trigger_display()})."
+            for raised in result.raised:
+                done += f" An escalation was raised ({raised.get_trigger_display()})."
             if result.case_closed:
                 done += " The case is closed."
             if result.next_review:

@@ -289,3 +289,63 @@ def test_a_review_already_overdue_when_its_case_closed_stays_missed(
     time_machine.move_to(datetime(2027, 1, 5, 12, 0, tzinfo=UTC), tick=False)
     summary = data.quarterly_data(case.location.provider, parse_quarter("2026-Q4"))["summary"]
     assert summary["reviews_missed"] == 1
+
+
+def _gapped(case, actor):
+    """Leadership-side at target, frontline-side not moved: a computed gap of 1.00."""
+    from decimal import Decimal
+
+    from assurance.cases.models import Indicator, Reading
+
+    for name, side, value in (
+        ("Audit actions closed", "leadership", 100),
+        ("Sheets used", "frontline", 0),
+    ):
+        indicator = Indicator.objects.create(
+            case=case, name=name, side=side, baseline=Decimal(0), target=Decimal(100),
+            created_by=actor,
+        )  # fmt: skip
+        Reading.objects.create(
+            indicator=indicator, taken_on=date(2026, 1, 10), value=Decimal(value), recorded_by=actor
+        )
+
+
+def test_a_computed_gap_above_the_threshold_in_two_monthly_reviews_raises_the_escalation(
+    case, registered_manager, quality_lead
+):
+    """Hole 11: the repeated-gap escalation depended only on the manager ticking "Gap
+    observed"; the computed gap stored on the review was never compared with the threshold."""
+    _gapped(case, quality_lead)
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     today=date(2026, 1, 28))  # fmt: skip
+    assert first.review.figures["gap"]["value"] == 1.0
+    assert first.review.thresholds["significant"]["max_gap"] == 0.25
+    assert first.escalation is None
+    second = complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert second.escalation_created
+    escalation = second.escalation
+    assert escalation.trigger == EscalationTrigger.REPEATED_GAP
+    assert escalation.dedupe_key == f"repeated_gap:{first.next_review.pk}"
+    assert "computed gap 1.00 was above the threshold 0.25" in escalation.detail
+    assert "2026-01 and 2026-02" in escalation.detail
+    # A third month above it while that escalation is open raises no second one.
+    complete(second.next_review, registered_manager, today=date(2026, 3, 28))
+    assert Escalation.objects.filter(case=case, trigger="repeated_gap").count() == 1
+
+
+def test_a_ticked_gap_then_a_computed_one_is_a_repeated_gap_too(
+    case, registered_manager, quality_lead
+):
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     "gap_observed", today=date(2026, 1, 28))  # fmt: skip
+    _gapped(case, quality_lead)
+    second = complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert second.escalation_created
+    assert "ticked by the reviewer" in second.escalation.detail
+
+
+def test_a_computed_gap_at_or_below_the_threshold_raises_nothing(case, registered_manager):
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     today=date(2026, 1, 28))  # fmt: skip
+    complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert not Escalation.objects.filter(case=case).exists()
