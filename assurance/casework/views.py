@@ -24,6 +24,7 @@ from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
+from assurance.escalations.access import visible_escalations
 from assurance.escalations.models import Escalation
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
@@ -102,10 +103,11 @@ def my_work(request):
         .order_by("-updated_at")
     )[:PAGE_SIZE]
     escalations = (
-        Escalation.objects.filter(owner=request.user, case__in=visible_cases(request.user))
+        visible_escalations(request.user)
+        .filter(owner=request.user)
         .active()
         .with_overdue_flag()
-        .select_related("case__location", "owner")
+        .select_related("case__location", "provider", "owner")
         .order_by("due_on", "id")
     )
     return render(

@@ -21,5 +21,5 @@ class EscalationEventInline(admin.TabularInline):
 class EscalationAdmin(NoDeleteAdmin):
     list_display = ["action", "case", "trigger", "owner", "due_on", "status"]
     list_filter = ["status", "trigger"]
-    raw_id_fields = ["case", "owner", "raised_by"]
+    raw_id_fields = ["case", "provider", "owner", "raised_by"]
     inlines = [EscalationEventInline]

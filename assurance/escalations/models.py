@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
 from assurance.escalations import rules
+from assurance.organisations.models import Provider
 
 cqc_location_id_validator = RegexValidator(
     r"^1-\d{6,12}$",
@@ -59,10 +60,28 @@ class EscalationQuerySet(models.QuerySet):
 
 class Escalation(models.Model):
     """Action taken because the evidence trail shows a problem: an escalation has a trigger,
-    an action from the domain template, an owner at the location and a due date."""
+    an action from the domain template, an owner at the location and a due date.
+
+    Most belong to one case. One raised at a quarterly review belongs to the provider
+    instead (no case): its Senior Leaders own it until one of them is named owner.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="escalations")
+    case = models.ForeignKey(
+        ImprovementCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text="Only for a provider-wide escalation (raised at a quarterly review).",
+    )
     trigger = models.CharField(max_length=16, choices=EscalationTrigger.choices)
     action = models.CharField(max_length=160)
     detail = models.TextField(blank=True)
@@ -101,11 +120,25 @@ class Escalation(models.Model):
                 condition=~Q(status=EscalationStatus.CANCELLED) | ~Q(cancel_reason=""),
                 name="escalation_cancel_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, provider__isnull=True)
+                | Q(case__isnull=True, provider__isnull=False),
+                name="escalation_case_or_provider",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self):
-        return f"{self.action} ({self.case})"
+        return f"{self.action} ({self.scope_name})"
+
+    @property
+    def is_provider_wide(self):
+        return self.case_id is None
+
+    @property
+    def scope_name(self):
+        """The case it belongs to, or the provider for a provider-wide one."""
+        return str(self.case) if self.case_id else str(self.provider)
 
     @property
     def is_active(self):

@@ -21,7 +21,7 @@ from assurance.escalations.models import (
     EscalationStatus,
     EscalationTrigger,
 )
-from assurance.organisations.access import roles_at_location
+from assurance.organisations.access import roles_at_location, roles_at_provider
 from assurance.organisations.permissions import READ_ONLY_ROLES
 
 User = get_user_model()
@@ -35,10 +35,14 @@ def _default_due(today=None):
     return (today or timezone.localdate()) + timedelta(days=settings.ESCALATION_DUE_DAYS)
 
 
+PROVIDER_ACTION = "Provider-wide review by the Senior Leaders"
+
+
 def escalation_raise(
     *,
     actor=None,
-    case,
+    case=None,
+    provider=None,
     trigger: str,
     action: str = "",
     detail: str = "",
@@ -46,11 +50,20 @@ def escalation_raise(
     owner=None,
     dedupe_key: str | None = None,
 ) -> tuple[Escalation, bool]:
-    """Raise an escalation. With a dedupe_key (automatic triggers) a second call for the same
-    key returns the first escalation instead of raising another: (escalation, created)."""
-    action = action or (case.domain.escalation_actions or ["Review with the Registered Manager"])[0]
+    """Raise an escalation on a case, or (with ``provider`` and no case) a provider-wide one
+    owned by the provider's Senior Leaders. With a dedupe_key (automatic triggers) a second
+    call for the same key returns the first escalation instead of raising another:
+    (escalation, created)."""
+    if (case is None) == (provider is None):
+        raise ValueError("An escalation belongs to a case or to a provider: give exactly one.")
+    if case is not None:
+        actions = case.domain.escalation_actions or ["Review with the Registered Manager"]
+    else:
+        actions = [PROVIDER_ACTION]
+    action = action or actions[0]
     defaults = {
         "case": case,
+        "provider": provider,
         "trigger": trigger,
         "action": action,
         "detail": detail,
@@ -117,6 +130,13 @@ def _require_owner_at_location(owner, case):
         raise ValidationError({"owner": "The owner must hold a role at this location."})
 
 
+def _require_owner_in_scope(owner, escalation):
+    if escalation.case_id:
+        _require_owner_at_location(owner, escalation.case)
+    elif owner is not None and not roles_at_provider(owner, escalation.provider) - READ_ONLY_ROLES:
+        raise ValidationError({"owner": "The owner must be one of the provider's Senior Leaders."})
+
+
 @records_actor
 def escalation_update(
     *,
@@ -149,8 +169,10 @@ def escalation_update(
     cancel_reason = (cancel_reason or "").strip()
     with transaction.atomic():
         locked = (
-            Escalation.objects.select_for_update()
-            .select_related("case__location")
+            # of=self: case and provider are each optional, so their joins are outer ones
+            # PostgreSQL cannot lock.
+            Escalation.objects.select_for_update(of=("self",))
+            .select_related("case__location", "provider")
             .get(pk=escalation.pk)
         )
         if locked.version != version:
@@ -172,7 +194,7 @@ def escalation_update(
             )
             if missing:
                 raise ValidationError(missing)
-        _require_owner_at_location(owner, locked.case)
+        _require_owner_in_scope(owner, locked)
         changes = []
         if is_manager:
             if owner != locked.owner:

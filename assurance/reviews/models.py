@@ -51,6 +51,22 @@ class ReviewQuerySet(models.QuerySet):
     def overdue(self, today=None):
         return self.due().filter(due_on__lt=today or timezone.localdate())
 
+    def quarterly_findings(self, provider, start, end):
+        """Quarterly reviews completed between two moments that observed a gap or escalated:
+        what the next quarterly report shows."""
+        return (
+            self.filter(
+                provider=provider,
+                kind=ReviewKind.QUARTERLY,
+                status=ReviewStatus.COMPLETED,
+                outcome__in=[ReviewOutcome.GAP_OBSERVED, ReviewOutcome.ESCALATE],
+                completed_at__gte=start,
+                completed_at__lte=end,
+            )
+            .select_related("completed_by")
+            .order_by("completed_at", "id")
+        )
+
     def due_first(self):
         """Outstanding reviews first (soonest due first), then the record, newest first."""
         outstanding = Q(status=ReviewStatus.DUE)

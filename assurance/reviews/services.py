@@ -32,7 +32,9 @@ REVIEWER_ROLES = {
 }
 OUTCOMES = {
     ReviewKind.MONTHLY: tuple(ReviewOutcome),
-    # A provider-wide review has no single case to close; escalations are raised per case.
+    # A provider-wide review has no single case to close. "Escalate" raises a provider-wide
+    # escalation for the Senior Leaders; "gap observed" is kept with its notes and shown in
+    # the next quarterly report.
     ReviewKind.QUARTERLY: (
         ReviewOutcome.ON_TRACK,
         ReviewOutcome.GAP_OBSERVED,
@@ -247,6 +249,18 @@ def review_complete(
                 )
                 case.refresh_from_db()
                 result.case_closed = True
+        elif outcome == ReviewOutcome.ESCALATE:
+            # A provider-wide escalation, owned by the provider's Senior Leaders.
+            detail = f"Raised at the {locked.period_label} quarterly review. {notes}"
+            result.note_raised(
+                *escalation_raise(
+                    actor=actor,
+                    provider=locked.provider,
+                    trigger=EscalationTrigger.MANUAL,
+                    detail=detail.strip(),
+                    dedupe_key=f"review:{locked.pk}",
+                )
+            )
         result.next_review = _create_next(locked, today)
     return result
 

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,6 +53,13 @@ OUTCOME_HELP = {
     "above the threshold) raises an escalation.",
     ReviewOutcome.ESCALATE: "Raise an escalation now (a deeper review, observation, coaching...).",
     ReviewOutcome.CLOSE_CASE: "The work is done: close the case. Your notes become the reason.",
+}
+QUARTERLY_OUTCOME_HELP = {
+    ReviewOutcome.ON_TRACK: "The improvements are holding and spreading as the evidence shows.",
+    ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
+    "the floor across the provider. Kept with your notes and shown in the next quarterly "
+    "report.",
+    ReviewOutcome.ESCALATE: "Raise a provider-wide escalation, owned by the Senior Leaders.",
 }
 
 
@@ -113,7 +120,9 @@ def _review_context(request, review, *, form=None, skip_form=None):
         "can_act": can_act,
         "form": form or (ReviewCompleteForm(kind=review.kind) if can_act else None),
         "skip_form": skip_form or (ReviewSkipForm() if can_act else None),
-        "outcome_help": OUTCOME_HELP,
+        "outcome_help": OUTCOME_HELP
+        if review.kind == ReviewKind.MONTHLY
+        else QUARTERLY_OUTCOME_HELP,
     }
     if review.kind == ReviewKind.MONTHLY:
         case = review.case
@@ -171,9 +180,12 @@ def _review_context(request, review, *, form=None, skip_form=None):
                     .order_by("location__name", "status", "title")
                 ),
                 "escalations": list(
-                    Escalation.objects.filter(case__location__in=locations)
+                    Escalation.objects.filter(
+                        Q(case__location__in=locations)
+                        | Q(case__isnull=True, provider=review.provider)
+                    )
                     .with_overdue_flag()
-                    .select_related("case__location", "owner")
+                    .select_related("case__location", "provider", "owner")
                     .order_by("status", "due_on", "id")
                 ),
             }
@@ -301,6 +313,7 @@ def _ledger(request, rows, context):
             "review__location",
             "review__provider",
             "escalation__case__location",
+            "escalation__provider",
         ).order_by("-created_at", "-id"),
         LEDGER_PAGE_SIZE,
     ).get_page(request.GET.get("page"))

@@ -349,3 +349,29 @@ def test_a_computed_gap_at_or_below_the_threshold_raises_nothing(case, registere
                      today=date(2026, 1, 28))  # fmt: skip
     complete(first.next_review, registered_manager, today=date(2026, 2, 28))
     assert not Escalation.objects.filter(case=case).exists()
+
+
+SL = {"senior_leader"}
+
+
+def test_a_quarterly_escalate_raises_an_escalation_owned_by_the_senior_leaders(
+    provider, senior_leader
+):
+    """Hole 11: quarterly reviews offered "Escalate", which did nothing."""
+    review = quarterly_review(provider, due_on=date(2026, 10, 14))
+    result = review_services.review_complete(
+        actor=senior_leader,
+        actor_roles=SL,
+        review=review,
+        outcome="escalate",
+        notes="Both locations show the same night-time gap; we need a provider-wide plan.",
+        today=date(2026, 10, 10),
+    )
+    assert result.escalation_created
+    escalation = result.escalation
+    assert escalation.case is None and escalation.provider == provider
+    assert escalation.owner is None  # owned by the provider's Senior Leaders
+    assert escalation.raised_by == senior_leader
+    assert f"{review.period_label} quarterly review" in escalation.detail
+    assert "provider-wide plan" in escalation.detail
+    assert escalation.events.get().note.startswith("Raised: Raised by hand.")
