@@ -29,6 +29,7 @@ __all__ = [
     "key_question_result",
     "next_band_down",
     "next_band_up",
+    "overall_from_results",
     "overall_rating",
     "would_change_overall",
 ]
@@ -79,6 +80,10 @@ class KeyQuestionResult:
     ``boundary`` is True when the percentage falls between two published bands and nothing
     resolved it; then ``label`` is None and ``candidates`` holds the two neighbouring labels
     (lower band first).
+
+    ``scored`` of ``statements`` quality statements were scored. While some are not
+    (``not_enough_scores``) there is no percentage and no band: a part of a key question
+    says nothing about the whole of it.
     """
 
     percentage: float | None
@@ -86,6 +91,17 @@ class KeyQuestionResult:
     boundary: bool
     candidates: tuple[str, ...]
     reasons: tuple[str, ...]
+    scored: int = 0
+    statements: int = 0
+
+    @property
+    def not_enough_scores(self) -> bool:
+        return self.scored < self.statements
+
+    @property
+    def scores_text(self) -> str:
+        """What a key question shows instead of a band, e.g. "not enough scores (3 of 8)"."""
+        return f"not enough scores ({self.scored} of {self.statements})"
 
 
 @dataclass(frozen=True)
@@ -170,13 +186,28 @@ def _limit(
     return None, None
 
 
+def _check_statements(statements: object, scored: int) -> int:
+    if isinstance(statements, bool) or not isinstance(statements, int) or statements < scored:
+        raise ValueError(
+            f"statements must be a whole number of at least the {scored} scores given, "
+            f"got {statements!r}"
+        )
+    return statements
+
+
 def key_question_result(
     scores: Sequence[int],
     bands: Sequence[Band] = SAF_2024_BANDS,
     *,
     limiters: bool = False,
+    statements: int | None = None,
 ) -> KeyQuestionResult:
     """Score a key question from its quality statement scores (each 1-4).
+
+    ``statements`` is how many quality statements the key question has (``None``: the scores
+    given are all of them). With fewer scores than statements there is no percentage and no
+    band, only "not enough scores (n of m)": one statement scored 4 out of eight is not an
+    Outstanding key question.
 
     The percentage is the sum of scores over the maximum possible (statements x 4). It is
     compared exactly (as a fraction) so an edge such as 38% or 63% is never lost to float
@@ -189,6 +220,22 @@ def key_question_result(
     """
     checked = _validate_scores(scores)
     ordered = _validate_bands(bands)
+    count = len(checked) if statements is None else _check_statements(statements, len(checked))
+    if len(checked) < count:
+        missing = count - len(checked)
+        return KeyQuestionResult(
+            None,
+            None,
+            False,
+            (),
+            (
+                f"not enough scores ({len(checked)} of {count}): "
+                f"{missing} quality statement{'s' if missing != 1 else ''} not scored yet, "
+                "so no percentage or band is given",
+            ),
+            scored=len(checked),
+            statements=count,
+        )
     if not checked:
         return KeyQuestionResult(None, None, False, (), ("No quality statements scored yet",))
 
@@ -243,6 +290,8 @@ def key_question_result(
         boundary=bool(candidates),
         candidates=candidates,
         reasons=tuple(reasons),
+        scored=len(checked),
+        statements=count,
     )
 
 
@@ -370,6 +419,34 @@ def overall_rating(ratings: Mapping[str, str | None], breach: bool = False) -> O
             capped = True
     reasons.append(INDICATIVE_NOTE)
     return OverallResult(label, label is None, tuple(reasons), capped)
+
+
+def overall_from_results(
+    results: Mapping[str, KeyQuestionResult | None], breach: bool = False
+) -> OverallResult:
+    """The indicative overall from the five key questions' results (``None``: not scored).
+
+    A key question counts as rated only when it has a band. One without all its statements
+    scored, or between two bands, is not rated, and the reasons say which and why before the
+    principles' own reasons.
+    """
+    labels: dict[str, str | None] = {}
+    why: list[str] = []
+    for key, result in results.items():
+        labels[key] = result.label if result is not None else None
+        if result is None or result.label is not None:
+            continue
+        name = KEY_QUESTION_NAMES.get(key, key)
+        if result.not_enough_scores:
+            why.append(f"{name}: {result.scores_text}, so it is not counted as rated")
+        elif result.boundary:
+            why.append(f"{name}: between {' and '.join(result.candidates)}, judgement required")
+    overall = overall_rating(labels, breach=breach)
+    if not why:
+        return overall
+    return OverallResult(
+        overall.label, overall.judgement_required, (*why, *overall.reasons), overall.breach_capped
+    )
 
 
 def would_change_overall(ratings: Mapping[str, str | None], key: str, breach: bool = False) -> bool:

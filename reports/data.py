@@ -210,6 +210,7 @@ def _review_figures(provider, location, quarter, cutoff) -> dict:
     return {
         "reviews_completed": review_counts["completed"],
         "reviews_missed": review_counts["missed"],
+        "review_findings": list(Review.objects.quarterly_findings(provider, start, cutoff)),
         "reminders_sent": delivery_counts["sent"],
         "reminders_failed": delivery_counts["failed"],
     }

@@ -25,6 +25,7 @@ from assurance.casework.services import judgement_changes_notify
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
+from assurance.escalations.access import visible_escalations
 from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
@@ -99,10 +100,11 @@ def my_work(request):
         .order_by("-updated_at")
     )[:PAGE_SIZE]
     escalations = (
-        Escalation.objects.filter(owner=request.user, case__in=visible_cases(request.user))
+        visible_escalations(request.user)
+        .filter(owner=request.user)
         .active()
         .with_overdue_flag()
-        .select_related("case__location", "owner")
+        .select_related("case__location", "provider", "owner")
         .order_by("due_on", "id")
     )
     judged_at = [loc for loc, role in memberships if role in CASE_MANAGER_ROLES]

@@ -39,10 +39,16 @@ class EscalationUpdateForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=None, required=False)
     due_on = forms.DateField(label="Due on", widget=DATE, required=False)
     status = forms.ChoiceField(choices=())
+    note = forms.CharField(
+        label="Progress note",
+        widget=TEXT,
+        required=False,
+        help_text="What was done and why: kept with this change on the escalation's record.",
+    )
     outcome = forms.CharField(label="Outcome note", widget=TEXT, required=False)
     cancel_reason = forms.CharField(label="Reason for cancelling", widget=TEXT, required=False)
 
-    def __init__(self, *args, escalation, owners, manager, **kwargs):
+    def __init__(self, *args, escalation, owners, manager, statuses, **kwargs):
 
         kwargs.setdefault("auto_id", "update_%s")
         kwargs.setdefault(
@@ -57,7 +63,10 @@ class EscalationUpdateForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["status"].choices = EscalationStatus.choices
+        labels = dict(EscalationStatus.choices)
+        self.fields["status"].choices = [(value, labels[value]) for value in statuses]
+        if EscalationStatus.CANCELLED not in statuses:
+            del self.fields["cancel_reason"]
         if not manager:
             del self.fields["owner"]
             del self.fields["due_on"]

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
 from assurance.escalations import rules
+from assurance.organisations.models import Provider
 
 # --- Escalations -------------------------------------------------------------------------
 
@@ -51,10 +52,28 @@ class EscalationQuerySet(models.QuerySet):
 
 class Escalation(models.Model):
     """Action taken because the evidence trail shows a problem: an escalation has a trigger,
-    an action from the domain template, an owner at the location and a due date."""
+    an action from the domain template, an owner at the location and a due date.
+
+    Most belong to one case. One raised at a quarterly review belongs to the provider
+    instead (no case): its Senior Leaders own it until one of them is named owner.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(ImprovementCase, on_delete=models.PROTECT, related_name="escalations")
+    case = models.ForeignKey(
+        ImprovementCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text="Only for a provider-wide escalation (raised at a quarterly review).",
+    )
     trigger = models.CharField(max_length=16, choices=EscalationTrigger.choices)
     action = models.CharField(max_length=160)
     detail = models.TextField(blank=True)
@@ -93,11 +112,25 @@ class Escalation(models.Model):
                 condition=~Q(status=EscalationStatus.CANCELLED) | ~Q(cancel_reason=""),
                 name="escalation_cancel_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, provider__isnull=True)
+                | Q(case__isnull=True, provider__isnull=False),
+                name="escalation_case_or_provider",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self):
-        return f"{self.action} ({self.case})"
+        return f"{self.action} ({self.scope_name})"
+
+    @property
+    def is_provider_wide(self):
+        return self.case_id is None
+
+    @property
+    def scope_name(self):
+        """The case it belongs to, or the provider for a provider-wide one."""
+        return str(self.case) if self.case_id else str(self.provider)
 
     @property
     def is_active(self):
@@ -106,3 +139,47 @@ class Escalation(models.Model):
     @property
     def overdue(self):
         return self.is_active and self.due_on < timezone.localdate()
+
+
+class EscalationEvent(models.Model):
+    """One row per change to an escalation: who, when, from which status to which, and why.
+
+    A row of its own rather than the history's change reason: the why is a free-text note
+    of any length (the history's reason holds 100 characters), a progress note changes no
+    field yet must be kept, and the status an escalation had at any moment is one indexed
+    query over these rows.
+    """
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    # None when the system raised it (e.g. an overclaim found while no one was signed in).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=EscalationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=EscalationStatus.choices)
+    note = models.TextField(help_text="Why: the progress note, the outcome or the reason.")
+    # Other changes made at the same time, in words (owner, due date, action).
+    changes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=EscalationStatus.values),
+                name="escalation_event_to_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status="") | Q(from_status__in=EscalationStatus.values),
+                name="escalation_event_from_status_valid",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="escalation_event_has_a_why"),
+        ]
+        indexes = [models.Index(fields=["escalation", "at"], name="escalation_event_at_idx")]
+
+    def __str__(self):
+        return f"{self.escalation}: {self.from_status or 'raised'} -> {self.to_status}"
+
+    @property
+    def is_move(self):
+        return bool(self.from_status) and self.from_status != self.to_status

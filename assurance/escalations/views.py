@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +16,7 @@ from assurance.escalations import rules
 from assurance.escalations import services as escalations_services
 from assurance.escalations.access import get_escalation_for_user
 from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
-from assurance.escalations.models import Escalation
+from assurance.escalations.models import Escalation, EscalationStatus
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -27,11 +28,14 @@ from assurance.organisations.permissions import ESCALATION_MANAGER_ROLES, READ_O
 User = get_user_model()
 
 
-def _owners(location):
-    """People who can own an escalation: current non-viewer members of the location."""
-    members = (
-        Membership.objects.current().filter(location=location).exclude(role__in=READ_ONLY_ROLES)
-    )
+def _owners(location=None, provider=None):
+    """People who can own an escalation: current non-viewer members of the location, or the
+    provider-wide members (its Senior Leaders) for a provider-wide escalation."""
+    members = Membership.objects.current().exclude(role__in=READ_ONLY_ROLES)
+    if location is not None:
+        members = members.filter(location=location)
+    else:
+        members = members.filter(provider=provider, location__isnull=True)
     return User.objects.filter(id__in=members.values("user_id")).order_by("first_name", "last_name")
 
 
@@ -44,7 +48,7 @@ def _escalation_list(request, escalations, context):
     context.update(
         {
             "escalations": escalations.with_overdue_flag()
-            .select_related("case__location", "owner")
+            .select_related("case__location", "provider", "owner")
             .order_by("due_on", "id"),
             "status": status,
         }
@@ -68,7 +72,8 @@ def provider_escalations(request, slug):
     return _escalation_list(
         request,
         Escalation.objects.filter(
-            case__location__in=visible_locations(request.user).filter(provider=provider)
+            Q(case__location__in=visible_locations(request.user).filter(provider=provider))
+            | Q(case__isnull=True, provider=provider)
         ),
         {"provider": provider, "scope_name": provider.name},
     )
@@ -106,37 +111,46 @@ def escalation_new(request, case_uuid):
 def escalation_detail(request, escalation_uuid):
     escalation = get_escalation_for_user(request.user, escalation_uuid)
     case = escalation.case
-    manager = rules.is_manager(case.user_roles)
-    update = rules.can_update(
-        escalation.status,
-        actor_roles=case.user_roles,
-        is_owner=escalation.owner_id == request.user.id,
-    )
+    roles = escalation.user_roles
+    is_owner = escalation.owner_id == request.user.id
+    manager = rules.is_manager(roles)
+    update = rules.can_update(escalation.status, actor_roles=roles, is_owner=is_owner)
     can_update = bool(update)
     form = None
     if can_update:
         form = EscalationUpdateForm(
             request.POST or None,
             escalation=escalation,
-            owners=_owners(case.location),
+            owners=_owners(case.location) if case else _owners(provider=escalation.provider),
             manager=manager,
+            statuses=rules.moves_for(
+                escalation.status, trigger=escalation.trigger, actor_roles=roles, is_owner=is_owner
+            ),
         )
     if request.method == "POST":
         if not can_update:
             return forbidden(request, update.reason)
+        wanted = request.POST.get("status", "")
+        if wanted in EscalationStatus.values and wanted != escalation.status:
+            move = rules.may_move(
+                wanted, trigger=escalation.trigger, actor_roles=roles, is_owner=is_owner
+            )
+            if not move:
+                return forbidden(request, move.reason)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 escalations_services.escalation_update(
                     actor=request.user,
-                    actor_roles=case.user_roles,
+                    actor_roles=roles,
                     escalation=escalation,
                     version=data["version"],
                     owner=data.get("owner", escalation.owner),
                     due_on=data.get("due_on"),
                     status=data["status"],
                     outcome=data["outcome"],
-                    cancel_reason=data["cancel_reason"],
+                    cancel_reason=data.get("cancel_reason", ""),
+                    note=data["note"],
                 )
             except StaleEdit as exc:
                 form.add_error(None, str(exc))
@@ -147,9 +161,16 @@ def escalation_detail(request, escalation_uuid):
             else:
                 messages.success(request, "Escalation updated.")
                 return redirect("escalations:escalation_detail", escalation_uuid=escalation.uuid)
-    history = escalation.history.select_related("history_user").order_by("-history_date")
+    events = escalation.events.select_related("actor").order_by("-at", "-id")
     return render(
         request,
         "assurance/escalation_detail.html",
-        {"escalation": escalation, "case": case, "form": form, "history": history},
+        {
+            "escalation": escalation,
+            "case": case,
+            "form": form,
+            "events": events,
+            "automatic": rules.is_automatic(escalation.trigger),
+            "manager": manager,
+        },
     )

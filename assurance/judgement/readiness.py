@@ -597,6 +597,8 @@ def as_of_view(facts: CaseFacts, window_days: int = 90) -> CaseFacts:
         replace(
             e,
             withdrawn=_gone(e.withdrawn, e.withdrawn_at, cutoff) or is_expired(e, facts.today),
+            # nothing that happened after the cutoff may show through
+            withdrawn_at=e.withdrawn_at if _gone(False, e.withdrawn_at, cutoff) else None,
         )
         for e in facts.evidence
         if _on_record(e.recorded_at, cutoff)

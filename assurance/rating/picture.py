@@ -74,7 +74,11 @@ def build(location) -> Picture:
         row = KeyQuestionRow(key_question=kq, published=published.get(kq.id), statements=statements)
         if framework.has_scoring:
             scores = [s.score for _, s in statements if s is not None]
-            row.result = rating.key_question_result(scores, bands) if bands else None
+            row.result = (
+                rating.key_question_result(scores, bands, statements=len(statements))
+                if bands
+                else None
+            )
         rows.append(row)
 
     judged = [c for c in cases if c.current_judgements]
@@ -84,7 +88,9 @@ def build(location) -> Picture:
     overall = published_overall = None
     if framework.has_scoring and len(rows) == len(rating.KEY_QUESTIONS):
         labels = {row.key_question.slug: row.result.label if row.result else None for row in rows}
-        overall = rating.overall_rating(labels, breach=location.regulation_breach)
+        overall = rating.overall_from_results(
+            {row.key_question.slug: row.result for row in rows}, breach=location.regulation_breach
+        )
         for row in rows:
             row.cases = [c for c in judged if row.key_question.id in c.kq_ids]
             if row.result and row.result.label:

@@ -211,6 +211,14 @@ def is_overdue(due_on: date, today: date) -> bool:
     return due_on < today
 
 
+def needed_after_closing(due_on: date, closed_on: date) -> bool:
+    """Whether a review still due when its case closed (or was withdrawn) on ``closed_on``
+    was needed: only when it was already overdue by then. A review due on or after the
+    closing day is "not needed" (never "missed"); one overdue before the case closed was
+    missed, and closing the case does not change that."""
+    return is_overdue(due_on, closed_on)
+
+
 def retry_delay_seconds(attempts: int, *, base: int, cap: int = 3600) -> int:
     """Exponential backoff after `attempts` failed sends: base, 2 x base, 4 x base, ..."""
     return min(cap, base * 2 ** max(0, attempts - 1))

@@ -24,6 +24,9 @@ class ReviewStatus(models.TextChoices):
     DUE = "due", "Due"
     COMPLETED = "completed", "Completed"
     SKIPPED = "skipped", "Skipped"
+    # Retired by the scheduler because the case closed or was withdrawn before the review
+    # was due: nothing was missed, so reports never count it as missed.
+    NOT_NEEDED = "not_needed", "Not needed"
 
 
 class ReviewOutcome(models.TextChoices):
@@ -39,6 +42,22 @@ class ReviewQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         return self.due().filter(due_on__lt=today or timezone.localdate())
+
+    def quarterly_findings(self, provider, start, end):
+        """Quarterly reviews completed between two moments that observed a gap or escalated:
+        what the next quarterly report shows."""
+        return (
+            self.filter(
+                provider=provider,
+                kind=ReviewKind.QUARTERLY,
+                status=ReviewStatus.COMPLETED,
+                outcome__in=[ReviewOutcome.GAP_OBSERVED, ReviewOutcome.ESCALATE],
+                completed_at__gte=start,
+                completed_at__lte=end,
+            )
+            .select_related("completed_by")
+            .order_by("completed_at", "id")
+        )
 
     def due_first(self):
         """Outstanding reviews first (soonest due first), then the record, newest first."""
@@ -72,8 +91,10 @@ class Review(models.Model):
     outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
     notes = models.TextField(blank=True)
     skip_reason = models.TextField(blank=True)
-    # The readiness figures the reviewer saw, kept with the review (monthly reviews).
+    # The readiness figures the reviewer saw and the thresholds they were compared with,
+    # kept with the review (monthly reviews).
     figures = models.JSONField(default=dict, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -102,7 +123,8 @@ class Review(models.Model):
                 name="review_monthly_has_case_quarterly_has_none",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ReviewStatus.SKIPPED) | ~Q(skip_reason=""),
+                condition=~Q(status__in=[ReviewStatus.SKIPPED, ReviewStatus.NOT_NEEDED])
+                | ~Q(skip_reason=""),
                 name="review_skip_has_reason",
             ),
             models.CheckConstraint(
@@ -149,7 +171,7 @@ class Review(models.Model):
 
     @property
     def state_label(self):
-        """Due, Overdue, Completed or Skipped: what lists show."""
+        """Due, Overdue, Completed, Skipped or Not needed: what lists show."""
         return "Overdue" if self.is_overdue else self.get_status_display()
 
     @property

@@ -183,7 +183,9 @@ def _review_claims(today):
 def _escalation_claims(today):
     """Active escalations -> their owner, or the location's Registered Managers when nobody
     owns it; at 14 days overdue also the Registered Managers (for someone else's) and the
-    provider's Senior Leaders."""
+    provider's Senior Leaders. A provider-wide escalation (no case) -> its owner, or the
+    provider's Senior Leaders when nobody owns it (and at 14 days overdue, for someone
+    else's)."""
     t = _tables()
     stage, stage_params = _stage_case("e.due_on", today)
     member = "m.ended_at IS NULL AND (m.expires_on IS NULL OR m.expires_on >= %s)"
@@ -229,11 +231,38 @@ def _escalation_claims(today):
         WHERE e.status IN ({active}) AND e.due_on <= %s
           AND (e.owner_id IS NULL OR m.user_id <> e.owner_id)
           AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
+        UNION ALL
+        SELECT e.id, {stage}, e.due_on, e.owner_id, '{Audience.OWNER}', e.provider_id, NULL
+        FROM {t["E"]} e
+        JOIN {t["U"]} u ON u.id = e.owner_id
+        WHERE e.case_id IS NULL AND e.status IN ({active}) AND e.due_on <= %s
+          AND u.is_active = %s
+        UNION ALL
+        SELECT e.id, {stage}, e.due_on, m.user_id, '{Audience.SENIOR_LEADER}', e.provider_id,
+               NULL
+        FROM {t["E"]} e
+        JOIN {t["M"]} m ON m.provider_id = e.provider_id AND m.location_id IS NULL
+        JOIN {t["U"]} u ON u.id = m.user_id
+        WHERE e.case_id IS NULL AND e.status IN ({active}) AND e.due_on <= %s
+          AND e.owner_id IS NULL
+          AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
+        UNION ALL
+        SELECT e.id, '{reviews.OVERDUE_14}', e.due_on, m.user_id, '{Audience.NEXT_LEVEL}',
+               e.provider_id, NULL
+        FROM {t["E"]} e
+        JOIN {t["M"]} m ON m.provider_id = e.provider_id AND m.location_id IS NULL
+        JOIN {t["U"]} u ON u.id = m.user_id
+        WHERE e.case_id IS NULL AND e.status IN ({active}) AND e.due_on <= %s
+          AND e.owner_id IS NOT NULL AND m.user_id <> e.owner_id
+          AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
     """  # noqa: S608 - table names and literals are ours; values are parameters
     params = [
         *stage_params, horizon, True,
         *stage_params, horizon, *member_params, True,
         cutoff, *member_params, True,
+        cutoff, *member_params, True,
+        *stage_params, horizon, True,
+        *stage_params, horizon, *member_params, True,
         cutoff, *member_params, True,
     ]  # fmt: skip
     return sql, params
@@ -294,6 +323,8 @@ def item_label(row) -> str:
             return f"Monthly review {review.period_label}: {review.case.title} ({review.location})"
         return f"Quarterly review {review.period_label}: {review.provider}"
     escalation = row.escalation
+    if escalation.case_id is None:
+        return f"Escalation: {escalation.action} – provider-wide ({escalation.provider})"
     return f"Escalation: {escalation.action} – {escalation.case.title} ({escalation.case.location})"
 
 
@@ -403,6 +434,7 @@ def _claim(recipient_id, now):
                 "review__location",
                 "review__provider",
                 "escalation__case__location",
+                "escalation__provider",
             )
             .order_by("due_on", "id")
         )

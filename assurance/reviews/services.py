@@ -3,7 +3,7 @@
 Due dates and periods come from the pure rules in reviews.py; reminders live in reminders.py.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from assurance.judgement.readiness import figures_to_dict
 from assurance.organisations.models import Provider
 from assurance.organisations.permissions import MONTHLY_REVIEWER_ROLES, QUARTERLY_REVIEWER_ROLES
 from assurance.reviews import cadence as reviews
+from assurance.reviews import rules as gap_rules
 from assurance.reviews.models import Review, ReviewKind, ReviewOutcome, ReviewStatus
 
 # Who completes or skips each kind of review.
@@ -31,7 +32,9 @@ REVIEWER_ROLES = {
 }
 OUTCOMES = {
     ReviewKind.MONTHLY: tuple(ReviewOutcome),
-    # A provider-wide review has no single case to close; escalations are raised per case.
+    # A provider-wide review has no single case to close. "Escalate" raises a provider-wide
+    # escalation for the Senior Leaders; "gap observed" is kept with its notes and shown in
+    # the next quarterly report.
     ReviewKind.QUARTERLY: (
         ReviewOutcome.ON_TRACK,
         ReviewOutcome.GAP_OBSERVED,
@@ -112,6 +115,13 @@ class ReviewResult:
     escalation: Escalation | None = None
     escalation_created: bool = False
     case_closed: bool = False
+    raised: list = field(default_factory=list)  # every escalation this review raised
+
+    def note_raised(self, escalation, created):
+        if self.escalation is None or created:
+            self.escalation, self.escalation_created = escalation, created
+        if created:
+            self.raised.append(escalation)
 
 
 def _lock(review) -> Review:
@@ -128,6 +138,20 @@ def _require_due(review):
         by = review.completed_by
         who = f" by {by.get_full_name() or by.get_username()}" if by else ""
         raise wf.WorkflowError(f"This review was already {review.status}{who}.")
+
+
+def gap_seen(review: Review, *, fallback_threshold=None) -> gap_rules.GapSeen:
+    """What a completed monthly review saw of the gap: ticked, or computed above the
+    threshold stored with it (reviews stored before thresholds were: the current one)."""
+    threshold = (
+        gap_rules.gap_threshold(review.thresholds) if review.thresholds else fallback_threshold
+    )
+    return gap_rules.GapSeen(
+        period_label=review.period_label,
+        ticked=review.outcome == ReviewOutcome.GAP_OBSERVED,
+        gap=gap_rules.computed_gap(review.figures),
+        threshold=threshold,
+    )
 
 
 def _previous_completed(review) -> Review | None:
@@ -151,9 +175,11 @@ def review_complete(
 ) -> ReviewResult:
     """Record the review's outcome and create the next one.
 
-    A gap seen in this and the previous completed monthly review raises one "repeated gap"
-    escalation; "escalate" raises one too; "close the case" closes it, with the notes as
-    the reason. Everything happens in one transaction, or nothing does.
+    A monthly review stores the case's figures and thresholds as they are now. A gap seen in
+    this and the previous completed monthly review (ticked, or computed above the gap
+    threshold: reviews/rules.py) raises one "repeated gap" escalation whatever was ticked;
+    "escalate" raises one too; "close the case" closes it, with the notes as the reason.
+    Everything happens in one transaction, or nothing does.
     """
 
     today = today or timezone.localdate()
@@ -172,7 +198,9 @@ def review_complete(
         _require_due(locked)
         result = ReviewResult(review=locked)
         if locked.kind == ReviewKind.MONTHLY:
-            locked.figures = figures_to_dict(case_readiness(locked.case, today=today).figures)
+            ready = case_readiness(locked.case, today=today)
+            locked.figures = figures_to_dict(ready.figures)
+            locked.thresholds = ready.thresholds.to_dict()
         locked.status = ReviewStatus.COMPLETED
         locked.outcome = outcome
         locked.notes = notes
@@ -182,34 +210,37 @@ def review_complete(
         locked.save()
         if locked.kind == ReviewKind.MONTHLY:
             case = locked.case
-            if outcome == ReviewOutcome.GAP_OBSERVED:
-                previous = _previous_completed(locked)
+            now_seen = gap_seen(locked)
+            previous = _previous_completed(locked)
+            before = gap_seen(previous, fallback_threshold=now_seen.threshold) if previous else None
+            # Whatever was ticked: a gap seen (ticked or computed) in this and the previous
+            # completed review raises one escalation while none is open.
+            if gap_rules.repeated_gap(before, now_seen):
                 already = Escalation.objects.active().filter(
                     case=case, trigger=EscalationTrigger.REPEATED_GAP
                 )
-                if (
-                    previous is not None
-                    and previous.outcome == ReviewOutcome.GAP_OBSERVED
-                    and not already.exists()
-                ):
-                    result.escalation, result.escalation_created = escalation_raise(
+                if not already.exists():
+                    result.note_raised(
+                        *escalation_raise(
+                            actor=actor,
+                            case=case,
+                            trigger=EscalationTrigger.REPEATED_GAP,
+                            detail=(
+                                f"{gap_rules.escalation_detail(before, now_seen)} {notes}"
+                            ).strip(),
+                            dedupe_key=f"repeated_gap:{locked.pk}",
+                        )
+                    )
+            if outcome == ReviewOutcome.ESCALATE:
+                detail = f"Raised at the {locked.period_label} monthly review. {notes}"
+                result.note_raised(
+                    *escalation_raise(
                         actor=actor,
                         case=case,
-                        trigger=EscalationTrigger.REPEATED_GAP,
-                        detail=(
-                            f"A gap between leadership-side and frontline progress was seen in "
-                            f"the {previous.period_label} and {locked.period_label} monthly "
-                            f"reviews. {notes}"
-                        ).strip(),
-                        dedupe_key=f"repeated_gap:{locked.pk}",
+                        trigger=EscalationTrigger.MANUAL,
+                        detail=detail.strip(),
+                        dedupe_key=f"review:{locked.pk}",
                     )
-            elif outcome == ReviewOutcome.ESCALATE:
-                result.escalation, result.escalation_created = escalation_raise(
-                    actor=actor,
-                    case=case,
-                    trigger=EscalationTrigger.MANUAL,
-                    detail=f"Raised at the {locked.period_label} monthly review. {notes}".strip(),
-                    dedupe_key=f"review:{locked.pk}",
                 )
             elif outcome == ReviewOutcome.CLOSE_CASE:
                 case_set_status(
@@ -221,6 +252,18 @@ def review_complete(
                 )
                 case.refresh_from_db()
                 result.case_closed = True
+        elif outcome == ReviewOutcome.ESCALATE:
+            # A provider-wide escalation, owned by the provider's Senior Leaders.
+            detail = f"Raised at the {locked.period_label} quarterly review. {notes}"
+            result.note_raised(
+                *escalation_raise(
+                    actor=actor,
+                    provider=locked.provider,
+                    trigger=EscalationTrigger.MANUAL,
+                    detail=detail.strip(),
+                    dedupe_key=f"review:{locked.pk}",
+                )
+            )
         result.next_review = _create_next(locked, today)
     return result
 
@@ -256,8 +299,9 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
 
     Runs before each reminder sweep. Normally nothing is missing (completing a review creates
     the next); it picks up newly opened cases and new providers. A due review of a case that
-    was closed or withdrawn is skipped with that as the reason. Safe to run concurrently: the
-    one-due-review constraints turn a second insert into a no-op.
+    was closed or withdrawn is retired: "not needed" when the case closed before it was due,
+    "skipped" (so counted as missed) when it was already overdue by then. Safe to run
+    concurrently: the one-due-review constraints turn a second insert into a no-op.
     """
     today = today or timezone.localdate()
     created, retired = [], []
@@ -307,18 +351,52 @@ def reviews_schedule(*, today=None) -> ScheduleResult:
         except IntegrityError:
             continue  # a concurrent scheduler created it
         created.append(review)
-    for review in (
+    retiring = list(
         Review.objects.due()
-        .filter(kind=ReviewKind.MONTHLY, case__status__in=[CaseStatus.CLOSED, CaseStatus.WITHDRAWN])
+        .filter(kind=ReviewKind.MONTHLY, case__status__in=CLOSED_STATUSES)
         .select_related("case")
-    ):
-        review.status = ReviewStatus.SKIPPED
-        review.skip_reason = f"The case was {review.case.get_status_display().lower()}."
+    )
+    closed_on = _closed_on({review.case_id for review in retiring})
+    for review in retiring:
+        when = closed_on.get(review.case_id, today)
+        how = f"The case was {review.case.get_status_display().lower()} on {when:%-d %B %Y}"
+        if reviews.needed_after_closing(review.due_on, when):
+            review.status = ReviewStatus.SKIPPED
+            review.skip_reason = (
+                f"{how}, after this review was due on {review.due_on:%-d %B %Y}: "
+                "the review was missed."
+            )
+        else:
+            review.status = ReviewStatus.NOT_NEEDED
+            review.skip_reason = f"{how}, before this review was due: it is not needed."
         review.completed_at = timezone.now()
-        review._change_reason = review.skip_reason
+        review._change_reason = f"{review.get_status_display()}: {how[:80]}"
         review.save(update_fields=["status", "skip_reason", "completed_at"])
         retired.append(review)
     return ScheduleResult(created=created, retired=retired)
+
+
+CLOSED_STATUSES = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+
+
+def _closed_on(case_ids) -> dict:
+    """The local date each case last became closed or withdrawn, from its history: one
+    query. The scheduler may run late (downtime), so the day it runs is not the day the
+    case closed."""
+    if not case_ids:
+        return {}
+    closed_since = {}
+    rows = (
+        ImprovementCase.history.filter(id__in=case_ids)
+        .order_by("id", "history_id")
+        .values_list("id", "status", "history_date")
+    )
+    for case_id, status, at in rows:
+        if status not in CLOSED_STATUSES:
+            closed_since.pop(case_id, None)
+        else:
+            closed_since.setdefault(case_id, reviews.local_date(at))
+    return closed_since
 
 
 def _periods_taken(wanted) -> set:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +19,7 @@ from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
 from assurance.common.views import add_errors
-from assurance.escalations.models import Escalation
+from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.models import current_judgements
 from assurance.organisations.access import (
@@ -29,6 +29,7 @@ from assurance.organisations.access import (
 )
 from assurance.organisations.models import Location, Membership
 from assurance.organisations.permissions import PROVIDER_MANAGER_ROLES, REMINDER_ROLES
+from assurance.reviews import rules as gap_rules
 from assurance.reviews import services as review_services
 from assurance.reviews import tasks as reviews_tasks
 from assurance.reviews.access import get_notification_for_user, get_review_for_user
@@ -49,9 +50,17 @@ LEDGER_PAGE_SIZE = 50
 OUTCOME_HELP = {
     ReviewOutcome.ON_TRACK: "The improvement is holding and spreading as the evidence shows.",
     ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
-    "the floor. Seen in two monthly reviews in a row, this raises an escalation.",
+    "the floor. A gap seen in two monthly reviews in a row (ticked here, or a computed gap "
+    "above the threshold) raises an escalation.",
     ReviewOutcome.ESCALATE: "Raise an escalation now (a deeper review, observation, coaching...).",
     ReviewOutcome.CLOSE_CASE: "The work is done: close the case. Your notes become the reason.",
+}
+QUARTERLY_OUTCOME_HELP = {
+    ReviewOutcome.ON_TRACK: "The improvements are holding and spreading as the evidence shows.",
+    ReviewOutcome.GAP_OBSERVED: "Leadership-side measures have moved further than practice on "
+    "the floor across the provider. Kept with your notes and shown in the next quarterly "
+    "report.",
+    ReviewOutcome.ESCALATE: "Raise a provider-wide escalation, owned by the Senior Leaders.",
 }
 
 
@@ -112,7 +121,9 @@ def _review_context(request, review, *, form=None, skip_form=None):
         "can_act": can_act,
         "form": form or (ReviewCompleteForm(kind=review.kind) if can_act else None),
         "skip_form": skip_form or (ReviewSkipForm() if can_act else None),
-        "outcome_help": OUTCOME_HELP,
+        "outcome_help": OUTCOME_HELP
+        if review.kind == ReviewKind.MONTHLY
+        else QUARTERLY_OUTCOME_HELP,
     }
     if review.kind == ReviewKind.MONTHLY:
         case = review.case
@@ -122,21 +133,42 @@ def _review_context(request, review, *, form=None, skip_form=None):
             .select_related("completed_by")
             .order_by("-period_start")[:6]
         )
-        last_done = next((r for r in history if r.status == ReviewStatus.COMPLETED), None)
+        last_done = next(
+            (
+                r
+                for r in history
+                if r.status == ReviewStatus.COMPLETED and r.period_start < review.period_start
+            ),
+            None,
+        )
+        # Shown live while the review is open; a completed review shows what was seen.
+        ready = case_readiness(case) if review.is_due else None
+        escalations = list(
+            Escalation.objects.filter(case=case)
+            .active()
+            .with_overdue_flag()
+            .select_related("owner")
+        )
+        gap_warning, threshold = "", None
+        if ready is not None:
+            threshold = gap_rules.gap_threshold(ready.thresholds.to_dict())
+        if ready is not None and last_done is not None:
+            gap_warning = gap_rules.before_saving(
+                review_services.gap_seen(last_done, fallback_threshold=threshold),
+                ready.figures.gap.value,
+                threshold,
+                already_open=any(e.trigger == EscalationTrigger.REPEATED_GAP for e in escalations),
+            )
         context.update(
             {
                 "case": case,
-                # Shown live while the review is open; a completed review shows what was seen.
-                "ready": case_readiness(case) if review.is_due else None,
+                "ready": ready,
                 "history": history,
                 "last_was_gap": last_done is not None
                 and last_done.outcome == ReviewOutcome.GAP_OBSERVED,
-                "escalations": list(
-                    Escalation.objects.filter(case=case)
-                    .active()
-                    .with_overdue_flag()
-                    .select_related("owner")
-                ),
+                "gap_warning": gap_warning,
+                "gap_threshold": threshold,
+                "escalations": escalations,
             }
         )
     else:
@@ -150,9 +182,12 @@ def _review_context(request, review, *, form=None, skip_form=None):
                     .order_by("location__name", "status", "title")
                 ),
                 "escalations": list(
-                    Escalation.objects.filter(case__location__in=locations)
+                    Escalation.objects.filter(
+                        Q(case__location__in=locations)
+                        | Q(case__isnull=True, provider=review.provider)
+                    )
                     .with_overdue_flag()
-                    .select_related("case__location", "owner")
+                    .select_related("case__location", "provider", "owner")
                     .order_by("status", "due_on", "id")
                 ),
             }
@@ -186,8 +221,8 @@ def review_complete(request, review_uuid):
             form.add_error(None, str(exc))
         else:
             done = f"{review} recorded: {ReviewOutcome(result.review.outcome).label}."
-            if result.escalation_created:
-                done += f" An escalation was raised ({result.escalation.get_trigger_display()})."
+            for raised in result.raised:
+                done += f" An escalation was raised ({raised.get_trigger_display()})."
             if result.case_closed:
                 done += " The case is closed."
             if result.next_review:
@@ -280,6 +315,7 @@ def _ledger(request, rows, context):
             "review__location",
             "review__provider",
             "escalation__case__location",
+            "escalation__provider",
         ).order_by("-created_at", "-id"),
         LEDGER_PAGE_SIZE,
     ).get_page(request.GET.get("page"))

@@ -425,3 +425,49 @@ def test_it_says_whether_moving_a_key_question_up_changes_the_overall(
 def test_it_rejects_an_unknown_key_for_would_change_overall() -> None:
     with pytest.raises(ValueError, match="unknown key question"):
         would_change_overall(kq(G, G, G, G, G), "well-led")
+
+
+# --- partial scoring (issue 10, hole 7) -----------------------------------------------------
+
+
+def test_it_gives_no_band_or_percentage_while_statements_are_unscored() -> None:
+    """Hole 7: 1 of Safe's 8 statements scored 4 gave "Outstanding 100%"."""
+    result = key_question_result([4], statements=8)
+    assert (result.percentage, result.label, result.boundary) == (None, None, False)
+    assert result.not_enough_scores
+    assert (result.scored, result.statements) == (1, 8)
+    assert result.reasons[0].startswith("not enough scores (1 of 8)")
+    assert not any("%" in reason for reason in result.reasons)
+
+
+def test_it_bands_a_key_question_once_every_statement_is_scored() -> None:
+    result = key_question_result([4] * 8, statements=8)
+    assert (result.percentage, result.label) == (100.0, O)
+    assert not result.not_enough_scores
+    assert (result.scored, result.statements) == (8, 8)
+
+
+def test_it_says_nothing_is_scored_when_no_statement_is() -> None:
+    result = key_question_result([], statements=8)
+    assert (result.percentage, result.label, result.not_enough_scores) == (None, None, True)
+    assert result.scored == 0
+
+
+@pytest.mark.parametrize("statements", [0, -1, 2, True, 1.5])
+def test_it_rejects_a_statement_count_below_the_scores_given(statements: object) -> None:
+    with pytest.raises(ValueError, match="statements"):
+        key_question_result([3, 3, 3], statements=statements)  # type: ignore[arg-type]
+
+
+def test_it_does_not_count_a_partly_scored_key_question_in_the_overall() -> None:
+    from domains.rating import overall_from_results
+
+    full = key_question_result([4] * 8, statements=8)
+    results = dict.fromkeys(KEY_QUESTIONS, full)
+    results["safe"] = key_question_result([4], statements=8)
+    overall = overall_from_results(results)
+    assert (overall.label, overall.judgement_required) == (None, True)
+    assert "Safe: not enough scores (1 of 8), so it is not counted as rated" in overall.reasons
+    assert "Not yet rated: Safe; overall cannot be indicated" in overall.reasons
+    everything = overall_from_results(dict.fromkeys(KEY_QUESTIONS, full), breach=True)
+    assert everything.label == R and everything.breach_capped

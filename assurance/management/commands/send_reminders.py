@@ -15,7 +15,7 @@ class Command(BaseCommand):
         for review in result.scheduled:
             write(f"Scheduled {review}, due {review.due_on:%d %b %Y}.")
         for review in result.retired:
-            write(f"Skipped {review}: {review.skip_reason}")
+            write(f"{review.get_status_display()}: {review} ({review.skip_reason})")
         if result.sweep.interrupted:
             write(
                 self.style.WARNING(

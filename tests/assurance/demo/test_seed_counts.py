@@ -19,6 +19,7 @@ APPS = {"assurance", "domains", "evidence", "reports", "auth"}
 
 EXPECTED = {
     "assurance.Escalation": 3,
+    "assurance.EscalationEvent": 4,
     "assurance.HistoricalEscalation": 4,
     "assurance.HistoricalImprovementCase": 16,
     "assurance.HistoricalIndicator": 10,

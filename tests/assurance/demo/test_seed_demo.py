@@ -55,3 +55,14 @@ def test_it_gives_the_two_demo_locations_different_service_types():
         )
     )
     assert len(types) == 2
+
+
+def test_it_moves_the_demo_escalation_through_the_service_so_the_move_is_recorded():
+    from assurance.demo import loader as demo
+    from assurance.escalations.models import Escalation
+
+    demo.seed()
+    escalation = Escalation.objects.get(trigger="judgement", status="in_progress")
+    assert escalation.owner.username == "team.leader"
+    moves = [(e.actor.username, e.from_status, e.to_status) for e in escalation.events.all()[1:]]
+    assert moves == [("registered.manager", "open", "in_progress")]

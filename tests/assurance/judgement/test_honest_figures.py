@@ -235,7 +235,7 @@ def replay(events, today: date, as_of: datetime) -> CaseFacts:
     )
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(event, max_size=25), moments)
 def test_figures_as_of_a_moment_never_move_when_the_record_grows_later(events, t):
     today = t.date()

@@ -127,3 +127,42 @@ def test_it_lets_only_managers_record_published_ratings(
     client.force_login(registered_manager)
     assert client.post(url, data).status_code == 302
     assert PublishedRating.objects.get().rating == "Good"
+
+
+def test_it_shows_not_enough_scores_for_a_partly_scored_key_question(
+    client, location, registered_manager
+):
+    """Hole 7: one of Safe's eight statements scored 4 showed "100.0% · Outstanding"."""
+    from domains.models import QualityStatement
+
+    client.force_login(registered_manager)
+    url = reverse("rating:location_rating_update", args=[location.uuid])
+    # every statement of the other four key questions scored 3 (Good), Safe only one of 8
+    for qs in QualityStatement.objects.exclude(key_question__slug="safe"):
+        client.post(
+            url,
+            {
+                "form": "score",
+                "quality_statement": qs.pk,
+                "score": 3,
+                "assessed_on": "2026-10-01",
+                "rationale": "Self-assessment",
+            },
+        )
+    safe = QualityStatement.objects.filter(key_question__slug="safe").order_by("order")
+    client.post(
+        url,
+        {
+            "form": "score",
+            "quality_statement": safe[0].pk,
+            "score": 4,
+            "assessed_on": "2026-10-01",
+            "rationale": "Self-assessment",
+        },
+    )
+    page = client.get(reverse("rating:location_rating", args=[location.uuid])).content.decode()
+    assert f"Not enough scores (1 of {safe.count()})" in page
+    assert "100.0% · Outstanding" not in page
+    assert "Indicative overall: judgement required" in page
+    assert f"Safe: not enough scores (1 of {safe.count()}), so it is not counted as rated" in page
+    assert "75.0% · Good" in page  # the fully scored key questions keep their band

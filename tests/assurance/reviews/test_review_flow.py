@@ -216,8 +216,8 @@ def test_scheduling_gives_each_open_case_and_provider_one_review(
         (None, "quarterly", "2026-Q4", date(2027, 1, 14)),
     }
     closed_review.refresh_from_db()
-    assert closed_review.status == ReviewStatus.SKIPPED
-    assert closed_review.skip_reason == "The case was closed."
+    assert closed_review.status == ReviewStatus.NOT_NEEDED
+    assert closed_review.skip_reason.startswith("The case was closed on 29 November 2026")
     again = review_services.reviews_schedule()
     assert again.created == [] and again.retired == []
 
@@ -232,3 +232,146 @@ def test_scheduling_after_a_completed_period_moves_to_the_next(case, registered_
     )
     created = review_services.reviews_schedule(today=date(2026, 11, 20)).created
     assert [r.period_label for r in created if r.case_id] == ["2026-12"]
+
+
+def _close(case, actor, status=CaseStatus.CLOSED):
+    from assurance.cases.services import case_set_status
+
+    case_set_status(
+        actor=actor,
+        actor_roles=RM,
+        case=case,
+        new_status=status,
+        reason="The work is done and embedded on every unit.",
+    )
+
+
+def test_a_review_retired_because_its_case_closed_is_not_needed_and_never_missed(
+    case, registered_manager, time_machine
+):
+    """Hole 9: reviews skipped automatically because their case closed counted as missed."""
+    from datetime import UTC, datetime
+
+    from reports import data
+    from reports.periods import parse_quarter
+
+    review = monthly_review(case, due_on=date(2026, 10, 28))
+    time_machine.move_to(datetime(2026, 10, 20, 12, 0, tzinfo=UTC), tick=False)
+    _close(case, registered_manager)
+    result = review_services.reviews_schedule()
+    assert result.retired == [review]
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.NOT_NEEDED
+    assert review.state_label == "Not needed"
+    assert "closed on 20 October 2026, before this review was due" in review.skip_reason
+    time_machine.move_to(datetime(2027, 1, 5, 12, 0, tzinfo=UTC), tick=False)
+    summary = data.quarterly_data(case.location.provider, parse_quarter("2026-Q4"))["summary"]
+    assert summary["reviews_missed"] == 0
+
+
+def test_a_review_already_overdue_when_its_case_closed_stays_missed(
+    case, registered_manager, time_machine
+):
+    from datetime import UTC, datetime
+
+    from reports import data
+    from reports.periods import parse_quarter
+
+    review = monthly_review(case, due_on=date(2026, 10, 28))
+    time_machine.move_to(datetime(2026, 11, 10, 12, 0, tzinfo=UTC), tick=False)
+    _close(case, registered_manager, CaseStatus.WITHDRAWN)
+    # the scheduler runs late (downtime): the closing date comes from the case's record
+    time_machine.move_to(datetime(2026, 11, 12, 12, 0, tzinfo=UTC), tick=False)
+    review_services.reviews_schedule()
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.SKIPPED
+    assert "withdrawn on 10 November 2026, after this review was due" in review.skip_reason
+    time_machine.move_to(datetime(2027, 1, 5, 12, 0, tzinfo=UTC), tick=False)
+    summary = data.quarterly_data(case.location.provider, parse_quarter("2026-Q4"))["summary"]
+    assert summary["reviews_missed"] == 1
+
+
+def _gapped(case, actor):
+    """Leadership-side at target, frontline-side not moved: a computed gap of 1.00."""
+    from decimal import Decimal
+
+    from assurance.cases.models import Indicator, Reading
+
+    for name, side, value in (
+        ("Audit actions closed", "leadership", 100),
+        ("Sheets used", "frontline", 0),
+    ):
+        indicator = Indicator.objects.create(
+            case=case, name=name, side=side, baseline=Decimal(0), target=Decimal(100),
+            created_by=actor,
+        )  # fmt: skip
+        Reading.objects.create(
+            indicator=indicator, taken_on=date(2026, 1, 10), value=Decimal(value), recorded_by=actor
+        )
+
+
+def test_a_computed_gap_above_the_threshold_in_two_monthly_reviews_raises_the_escalation(
+    case, registered_manager, quality_lead
+):
+    """Hole 11: the repeated-gap escalation depended only on the manager ticking "Gap
+    observed"; the computed gap stored on the review was never compared with the threshold."""
+    _gapped(case, quality_lead)
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     today=date(2026, 1, 28))  # fmt: skip
+    assert first.review.figures["gap"]["value"] == 1.0
+    assert first.review.thresholds["significant"]["max_gap"] == 0.25
+    assert first.escalation is None
+    second = complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert second.escalation_created
+    escalation = second.escalation
+    assert escalation.trigger == EscalationTrigger.REPEATED_GAP
+    assert escalation.dedupe_key == f"repeated_gap:{first.next_review.pk}"
+    assert "computed gap 1.00 was above the threshold 0.25" in escalation.detail
+    assert "2026-01 and 2026-02" in escalation.detail
+    # A third month above it while that escalation is open raises no second one.
+    complete(second.next_review, registered_manager, today=date(2026, 3, 28))
+    assert Escalation.objects.filter(case=case, trigger="repeated_gap").count() == 1
+
+
+def test_a_ticked_gap_then_a_computed_one_is_a_repeated_gap_too(
+    case, registered_manager, quality_lead
+):
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     "gap_observed", today=date(2026, 1, 28))  # fmt: skip
+    _gapped(case, quality_lead)
+    second = complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert second.escalation_created
+    assert "ticked by the reviewer" in second.escalation.detail
+
+
+def test_a_computed_gap_at_or_below_the_threshold_raises_nothing(case, registered_manager):
+    first = complete(monthly_review(case, due_on=date(2026, 1, 28)), registered_manager,
+                     today=date(2026, 1, 28))  # fmt: skip
+    complete(first.next_review, registered_manager, today=date(2026, 2, 28))
+    assert not Escalation.objects.filter(case=case).exists()
+
+
+SL = {"senior_leader"}
+
+
+def test_a_quarterly_escalate_raises_an_escalation_owned_by_the_senior_leaders(
+    provider, senior_leader
+):
+    """Hole 11: quarterly reviews offered "Escalate", which did nothing."""
+    review = quarterly_review(provider, due_on=date(2026, 10, 14))
+    result = review_services.review_complete(
+        actor=senior_leader,
+        actor_roles=SL,
+        review=review,
+        outcome="escalate",
+        notes="Both locations show the same night-time gap; we need a provider-wide plan.",
+        today=date(2026, 10, 10),
+    )
+    assert result.escalation_created
+    escalation = result.escalation
+    assert escalation.case is None and escalation.provider == provider
+    assert escalation.owner is None  # owned by the provider's Senior Leaders
+    assert escalation.raised_by == senior_leader
+    assert f"{review.period_label} quarterly review" in escalation.detail
+    assert "provider-wide plan" in escalation.detail
+    assert escalation.events.get().note.startswith("Raised: Raised by hand.")

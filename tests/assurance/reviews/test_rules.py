@@ -205,3 +205,18 @@ def test_it_derives_the_sql_bounds_from_the_same_rule():
 def test_it_backs_off_exponentially_up_to_a_cap():
     delays = [reviews.retry_delay_seconds(n, base=60) for n in range(1, 9)]
     assert delays == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+# --- reviews of a case that closed -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("due_on", "closed_on", "needed"),
+    [
+        (date(2026, 10, 28), date(2026, 10, 20), False),  # closed before it was due
+        (date(2026, 10, 28), date(2026, 10, 28), False),  # closed on the day it was due
+        (date(2026, 10, 28), date(2026, 10, 29), True),  # already overdue: it was missed
+    ],
+)
+def test_a_review_of_a_closed_case_was_needed_only_if_overdue_by_then(due_on, closed_on, needed):
+    assert reviews.needed_after_closing(due_on, closed_on) is needed

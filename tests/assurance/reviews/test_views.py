@@ -430,3 +430,27 @@ def test_an_escalation_reminder_links_to_the_escalation(case, registered_manager
     reminders.run()
     assert reverse("escalations:escalation_detail", args=[item.uuid]) in mailoutbox[0].body
     assert Escalation.objects.count() == 1
+
+
+def test_the_monthly_review_says_before_saving_that_a_second_computed_gap_escalates(
+    client, case, registered_manager, quality_lead
+):
+    """Hole 11: the review page says so BEFORE saving."""
+    from assurance.reviews import services as review_services
+    from tests.assurance.reviews.test_review_flow import _gapped
+
+    _gapped(case, quality_lead)
+    review_services.review_complete(
+        actor=registered_manager,
+        actor_roles={"registered_manager"},
+        review=monthly_review(case, days=-2),
+        outcome="on_track",
+        notes="",
+    )
+    following = Review.objects.get(case=case, status="due")
+    client.force_login(registered_manager)
+    page = client.get(reverse("reviews:review_detail", args=[following.uuid])).content.decode()
+    assert (
+        "The computed gap (1.00) is above the threshold (0.25) for the second month running: "
+        "completing this review raises an escalation"
+    ) in page
