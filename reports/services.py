@@ -9,12 +9,12 @@ import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from assurance.common.queueing import send_now
+from assurance.common.storage import HashingWriter, save_verified
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
 from . import data, rendering
@@ -108,9 +108,9 @@ def _claim(run_id) -> bool:
     )
 
 
-def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str]:
-    """Render a run's PDF and return (pdf bytes, html). The task and the command share it;
-    the run need not be saved (the command renders without archiving)."""
+def report_html(run, *, on_stage=lambda stage, progress: None) -> str:
+    """A run's report as HTML, from the data as it stood at the run's cut-off. The run need
+    not be saved (the command renders without archiving)."""
     if run.kind == ReportKind.CASE:
         context = data.case_summary_data(run.case, now=run.data_cutoff)
     else:
@@ -123,8 +123,12 @@ def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str
         )
     context["generated_by"] = run.requested_by
     on_stage("Laying out the report", 40)
-    html = rendering.render_html(rendering.TEMPLATES[run.kind], context)
-    on_stage("Rendering the PDF", 60)
+    return rendering.render_html(rendering.TEMPLATES[run.kind], context)
+
+
+def build_pdf(run) -> tuple[bytes, str]:
+    """Render a run's PDF in memory and return (pdf bytes, html), for the command."""
+    html = report_html(run)
     return rendering.render_pdf(html), html
 
 
@@ -135,12 +139,18 @@ def report_render(run_id) -> bool:
     run = ReportRun.objects.select_related(
         "provider", "location", "case__location", "requested_by"
     ).get(pk=run_id)
+    stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
+    pdf = HashingWriter()
     try:
-        pdf, _ = build_pdf(run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress))
+        html = report_html(run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress))
+        _stage(run.pk, "Rendering the PDF", 60)
+        # Written in chunks to a spooled file while its SHA-256 is computed, then streamed
+        # to the storage (disk or bucket) and its size checked there.
+        rendering.render_pdf(html, target=pdf)
         _stage(run.pk, "Saving the file", 90)
-        stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
-        stored.file.save("report.pdf", ContentFile(pdf), save=False)
+        save_verified(stored.file, "report.pdf", pdf.file(), size=pdf.size)
     except Exception as exc:
+        pdf.close()
         log.exception("Report run %s failed", run_id)
         ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED,
@@ -154,10 +164,11 @@ def report_render(run_id) -> bool:
         stage="Ready",
         progress=100,
         file=stored.file.name,
-        sha256=rendering.sha256(pdf),
-        size=len(pdf),
+        sha256=pdf.sha256,
+        size=pdf.size,
         finished_at=timezone.now(),
     )
+    pdf.close()
     if not finished:
         stored.file.storage.delete(stored.file.name)
     return bool(finished)

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from assurance.config.storage import s3_backend
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -141,6 +143,19 @@ STORAGES = {
         )
     },
 }
+# Evidence files and archived reports: this server's disk (MEDIA_ROOT) by default; with a
+# bucket, an S3-compatible object store that every web and worker process shares.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_backend(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+        location=env.str("AWS_LOCATION", default=""),
+    )
 
 # Email: console by default; EMAIL_URL=smtp+tls://user:password@host:587 for SMTP.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -213,7 +228,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
-# Review cadence: monthly reviews per open case, quarterly per provider (see assurance/reviews/cadence.py).
+# Review cadence: monthly reviews per open case, quarterly per provider
+# (see assurance/reviews/cadence.py).
 # A due day past the month's end means its last day (31 = always the month end).
 REVIEW_MONTHLY_EVERY_MONTHS = env.int("REVIEW_MONTHLY_EVERY_MONTHS", default=1)
 REVIEW_MONTHLY_DUE_DAY = env.int("REVIEW_MONTHLY_DUE_DAY", default=28)
