@@ -34,6 +34,30 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def task_queue():
+    """A Celery queue of this test's own on the real broker, empty at the start and removed
+    at the end (tests/workers.py starts workers reading it)."""
+    from assurance.config.celery import app
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(name)
+    yield name
+    with app.connection_for_write() as conn:
+        keys = (name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+        conn.default_channel.client.delete(*keys)
+
+
+@pytest.fixture
+def workers():
+    """Workers started by the test (append them); each is killed at the end."""
+    started = []
+    yield started
+    for worker in started:
+        worker.kill()
+
+
+@pytest.fixture
 def mailoutbox_clear(mailoutbox):
     mailoutbox.clear()
     return mailoutbox
