@@ -155,5 +155,7 @@ def report_retry(request, run_uuid):
     if services.report_retry(actor=request.user, run=run):
         messages.success(request, "The report is queued again.")
     else:
-        messages.error(request, "Only a failed report can be retried.")
+        messages.error(
+            request, "Only a report that failed, or whose worker stopped, can be retried."
+        )
     return redirect("reports:report_run", run_uuid=run.uuid)

@@ -246,10 +246,25 @@ REMINDER_SENDING_LEASE_SECONDS = env.int("REMINDER_SENDING_LEASE_SECONDS", defau
 # Tests only: a pause before each digest, so a worker can be killed in the middle of a batch.
 REMINDER_TEST_DELAY_SECONDS = env.float("REMINDER_TEST_DELAY_SECONDS", default=0)
 
+# Report renders: a worker records a heartbeat at each stage and every
+# REPORT_HEARTBEAT_SECONDS while rendering. A run silent for REPORT_STALE_AFTER_SECONDS lost
+# its worker: the sweep (every REPORT_SWEEP_SECONDS) marks it failed and retryable, and its
+# task, redelivered, renders it again (at most REPORT_MAX_ATTEMPTS times in all).
+REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=15)
+REPORT_STALE_AFTER_SECONDS = env.float("REPORT_STALE_AFTER_SECONDS", default=300)
+REPORT_SWEEP_SECONDS = env.int("REPORT_SWEEP_SECONDS", default=60)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# Tests only: a pause while the PDF renders, so a worker can be killed in the middle of it.
+REPORT_TEST_DELAY_SECONDS = env.float("REPORT_TEST_DELAY_SECONDS", default=0)
+
 CELERY_BEAT_SCHEDULE: dict = {
     "reminders-sweep": {
         "task": "assurance.tasks.reminders_sweep",
         "schedule": REMINDER_SWEEP_SECONDS,
+    },
+    "reports-mark-abandoned": {
+        "task": "reports.tasks.reports_mark_abandoned",
+        "schedule": REPORT_SWEEP_SECONDS,
     },
 }
 
