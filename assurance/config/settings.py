@@ -243,8 +243,11 @@ REMINDER_SWEEP_ON_WORKER_START = env.bool("REMINDER_SWEEP_ON_WORKER_START", defa
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=60)
 REMINDER_SENDING_LEASE_SECONDS = env.int("REMINDER_SENDING_LEASE_SECONDS", default=900)
-# Tests only: a pause before each digest, so a worker can be killed in the middle of a batch.
+# Tests only: a pause in each digest, so a worker can be killed there: before_claim (in the
+# middle of a batch), before_send (rows claimed, nothing sent) or after_accept (the mail server
+# accepted it, the rows are not yet marked sent).
 REMINDER_TEST_DELAY_SECONDS = env.float("REMINDER_TEST_DELAY_SECONDS", default=0)
+REMINDER_TEST_DELAY_AT = env.str("REMINDER_TEST_DELAY_AT", default="before_claim")
 
 # Report renders: a worker records a heartbeat at each stage and every
 # REPORT_HEARTBEAT_SECONDS while rendering. A run silent for REPORT_STALE_AFTER_SECONDS lost

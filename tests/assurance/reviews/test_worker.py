@@ -136,3 +136,77 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
     every_row = Counter(i for _, ids in sent for i in ids)
     assert every_row == Counter(ReminderDelivery.objects.values_list("pk", flat=True))
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+# A worker killed at each point of one digest, then a new worker and the schedule resuming.
+LEASE = {"REMINDER_SENDING_LEASE_SECONDS": "2"}
+
+
+def _kill_one_digest_at(point, tmp_path, task_queue, workers, rows_at_kill):
+    """Start a worker that pauses at `point` in each digest, sweep, wait until the rows look
+    like `rows_at_kill`, kill it; then start a new worker and sweep until all settle."""
+    slow = Worker(
+        tmp_path,
+        task_queue,
+        f"paused-{point}",
+        REMINDER_TEST_DELAY_SECONDS="60",
+        REMINDER_TEST_DELAY_AT=point,
+        **LEASE,
+    ).start()
+    workers.append(slow)
+    _send_sweep(task_queue)
+    wait_for(
+        lambda: (row := ReminderDelivery.objects.first()) is not None and rows_at_kill(row),
+        60,
+        f"the pause at {point}",
+    )
+    slow.kill()
+    stuck = ReminderDelivery.objects.get()
+    assert stuck.status == DeliveryStatus.SENDING  # the worker died holding it
+    sent_before_restart = len(emails(tmp_path))
+
+    workers.append(Worker(tmp_path, task_queue, f"after-{point}", **LEASE).start())
+    time.sleep(2.5)  # the lease runs out
+    _send_sweep(task_queue)  # beat's next sweep settles the row
+    wait_for(all_settled, 60, "the interrupted reminder to settle")
+    _send_sweep(task_queue)  # and later sweeps change nothing
+    time.sleep(3)
+    return sent_before_restart, ReminderDelivery.objects.get()
+
+
+def test_a_digest_interrupted_before_the_mail_server_accepted_it_is_sent_again_once(
+    tmp_path, task_queue, workers, case, registered_manager
+):
+    monthly_review(case, days=0)
+
+    sent_before, row = _kill_one_digest_at(
+        "before_send",
+        tmp_path,
+        task_queue,
+        workers,
+        lambda row: row.status == DeliveryStatus.SENDING and row.notification_id,
+    )
+
+    assert sent_before == 0
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert row.accepted_at is not None and row.sent_at == row.accepted_at
+    assert emails(tmp_path) == [("rm@example.org", [row.pk])]
+
+
+def test_a_digest_the_mail_server_accepted_is_never_sent_twice(
+    tmp_path, task_queue, workers, case, registered_manager
+):
+    monthly_review(case, days=0)
+
+    sent_before, row = _kill_one_digest_at(
+        "after_accept",
+        tmp_path,
+        task_queue,
+        workers,
+        lambda row: row.status == DeliveryStatus.SENDING and row.accepted_at is not None,
+    )
+
+    assert sent_before == 1
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
+    assert row.sent_at == row.accepted_at
+    assert emails(tmp_path) == [("rm@example.org", [row.pk])]
