@@ -1,6 +1,8 @@
 """State-changing writes for evidence: items and files, influence links, practice checks and
 embedding actions. Each checks the workflow rules first and changes nothing when refused."""
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.services import case_state, require_active
 from assurance.common.history import records_actor
+from assurance.common.storage import save_verified
 from assurance.organisations.permissions import can_write
 from domains.roles import Role
 
@@ -23,6 +26,24 @@ from .models import (
     Stance,
 )
 from .uploads import check_upload
+
+log = logging.getLogger(__name__)
+
+
+def _store(stored: EvidenceFile, checked) -> None:
+    """Write a checked upload through the storage (disk or bucket) and confirm its size there.
+    The object carries the type read from the content, never the one the browser claimed."""
+    checked.upload.content_type = checked.content_type
+    try:
+        save_verified(stored.file, checked.original_name, checked.upload, size=checked.size)
+    except Exception as exc:
+        log.warning("Could not store evidence file %r", checked.original_name, exc_info=True)
+        raise ValidationError(
+            {
+                "files": f"“{checked.original_name}” could not be stored: the file store is not "
+                "answering. Nothing was saved; try again in a minute."
+            }
+        ) from exc
 
 
 def _require_team_at_location(team, case):
@@ -90,13 +111,16 @@ def evidence_add(
                     sha256=f.sha256,
                     uploaded_by=actor,
                 )
-                stored.file.save(f.original_name, f.upload, save=False)
+                _store(stored, f)
                 written.append(stored.file)
                 stored.save()
     except BaseException:
-        # Nothing is kept when the item is not: remove files already written to disk.
+        # Nothing is kept when the item is not: remove files already written to storage.
         for fieldfile in written:
-            fieldfile.storage.delete(fieldfile.name)
+            try:
+                fieldfile.storage.delete(fieldfile.name)
+            except Exception:  # noqa: BLE001 - the original error matters more
+                log.warning("Could not remove unused file %s", fieldfile.name, exc_info=True)
         raise
     return item
 

@@ -4,6 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
+from assurance.common.storage import StorageUnavailable, open_stored
+from assurance.common.views import unavailable
+
 from .access import get_evidence_file_for_user
 
 
@@ -12,9 +15,12 @@ from .access import get_evidence_file_for_user
 def file_download(request, file_uuid):
     stored = get_evidence_file_for_user(request.user, file_uuid)
     try:
-        handle = stored.file.open("rb")
+        # Streamed from the storage (disk or bucket) only after the permission check above.
+        handle = open_stored(stored.file)
     except FileNotFoundError as exc:
         raise Http404("The file is missing from storage.") from exc
+    except StorageUnavailable as exc:
+        return unavailable(request, str(exc))
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -58,6 +58,9 @@ class ReportRun(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched by the rendering worker at each stage and every REPORT_HEARTBEAT_SECONDS; a
+    # running run whose heartbeat stopped for REPORT_STALE_AFTER_SECONDS lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_upload_to, max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -92,6 +95,22 @@ class ReportRun(models.Model):
             return f"Case assurance summary: {self.case}"
         scope = self.location or self.provider
         return f"Quarterly assurance report {self.quarter}: {scope}"
+
+    @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.started_at
+
+    @property
+    def is_abandoned(self) -> bool:
+        """Running, but its worker has not been heard from for REPORT_STALE_AFTER_SECONDS."""
+        if self.status != RunStatus.RUNNING or self.last_sign_of_life is None:
+            return False
+        silent = timezone.now() - self.last_sign_of_life
+        return silent.total_seconds() > settings.REPORT_STALE_AFTER_SECONDS
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == RunStatus.FAILED or self.is_abandoned
 
     @property
     def filename(self):

@@ -1,11 +1,11 @@
 """HTML -> PDF with WeasyPrint, never reaching the network.
 
 The report templates inline their CSS and SVG, so a report needs no fetches at all. The URL
-fetcher still allows the project's own static and media files (for anything added later)
-and refuses every other URL, so text a user typed can never make a report call out.
+fetcher still allows the project's own static files (for anything added later) and refuses
+every other URL, so text a user typed can never make a report call out. Stored files
+(evidence) may live in an object store, not on this disk, so they are never fetched by path.
 """
 
-import hashlib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -19,7 +19,7 @@ class FetchRefused(ValueError):
 
 
 def _allowed_roots():
-    roots = [Path(settings.MEDIA_ROOT), Path(settings.STATIC_ROOT)]
+    roots = [Path(settings.STATIC_ROOT)]
     roots += [Path(p) for p in settings.STATICFILES_DIRS]
     return [root.resolve() for root in roots]
 
@@ -48,7 +48,7 @@ def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SafeURLFetcher(URLFetcher):
-        """Serves only files under the static and media roots; refuses the network."""
+        """Serves only the project's static files; refuses the network."""
 
         def fetch(self, url, headers=None):
             path = check_url(url)
@@ -61,16 +61,13 @@ def render_html(template: str, context: dict, *, preview: bool = False) -> str:
     return render_to_string(template, {**context, "preview": preview})
 
 
-def render_pdf(html: str) -> bytes:
+def render_pdf(html: str, target=None) -> bytes | None:
+    """The PDF as bytes, or written to `target` (a file-like object) as it is produced."""
     from weasyprint import HTML
 
     base = str(Path(settings.BASE_DIR / "static").resolve()) + "/"
     fetcher = _fetcher_class()(fail_on_errors=False)
-    return HTML(string=html, base_url=base, url_fetcher=fetcher).write_pdf()
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).write_pdf(target)
 
 
 TEMPLATES = {"quarterly": "reports/pdf/quarterly.html", "case": "reports/pdf/case_summary.html"}

@@ -1,20 +1,37 @@
-"""Report runs: request, render (claimed once), record downloads.
+"""Report runs: request, render (claimed once), recover from lost workers, record downloads.
 
 Rendering happens outside any transaction or row lock: the run is claimed with a
 conditional UPDATE, the slow work (data, HTML, WeasyPrint, file write) runs unlocked, and the
 result is written with another conditional UPDATE.
+
+A worker can be lost mid-render (killed, out of memory, its server gone). The task is
+acknowledged late, so the broker hands it out again; the run shows whether its worker is
+still alive through its heartbeat (``heartbeat_at``, touched at each stage and every
+REPORT_HEARTBEAT_SECONDS from a background thread while WeasyPrint works):
+
+- a redelivered task claims a run that is queued, or running with a stale heartbeat, or
+  marked stopped by the sweep; each claim counts an attempt, and every later write of the
+  worker is conditional on its attempt, so a worker that lost its run writes nothing;
+- a redelivered task that finds a live heartbeat asks to come back when it would be stale;
+- the sweep (``report_mark_abandoned``, on beat) marks a running run silent for
+  REPORT_STALE_AFTER_SECONDS failed with a message saying it can be retried;
+- automatic recovery stops after REPORT_MAX_ATTEMPTS attempts (a report that kills its
+  worker every time); a person can still Retry.
 """
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from assurance.common.queueing import send_now
+from assurance.common.storage import HashingWriter, save_verified
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
 from . import data, rendering
@@ -23,8 +40,19 @@ from .periods import Quarter, parse_quarter
 
 log = logging.getLogger(__name__)
 
-# A run still "running" after this long was abandoned by a killed worker: it may be re-claimed.
-STALE_AFTER = timedelta(minutes=15)
+STOPPED = "The worker stopped while rendering; you can retry"
+
+
+def _stale_before(now):
+    return now - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS)
+
+
+def _abandoned(now) -> Q:
+    """Running, and not heard from since the stale cut-off (or never, since its start)."""
+    cutoff = _stale_before(now)
+    return Q(status=RunStatus.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
 
 
 def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
@@ -61,12 +89,40 @@ def report_request_case(*, actor, case):
 
 
 def report_retry(*, actor, run):
-    updated = ReportRun.objects.filter(pk=run.pk, status=RunStatus.FAILED).update(
-        status=RunStatus.QUEUED, stage="Waiting for a worker", progress=0, error=""
+    """Queue a failed run, or one whose worker stopped, again. False for any other run."""
+    retryable = Q(status=RunStatus.FAILED) | _abandoned(timezone.now())
+    updated = ReportRun.objects.filter(retryable, pk=run.pk).update(
+        status=RunStatus.QUEUED,
+        stage="Waiting for a worker",
+        progress=0,
+        error="",
+        heartbeat_at=None,
+        finished_at=None,
     )
     if updated:
         _queue(run)
     return updated == 1
+
+
+def report_mark_abandoned(*, now=None) -> int:
+    """Mark every running run whose heartbeat stopped as failed and retryable."""
+    now = now or timezone.now()
+    marked = ReportRun.objects.filter(_abandoned(now)).update(
+        status=RunStatus.FAILED, stage="Failed", error=STOPPED, finished_at=now
+    )
+    if marked:
+        log.warning("%d report runs lost their worker and were marked failed", marked)
+    return marked
+
+
+def report_wait_seconds(run_id) -> float | None:
+    """For a run a live worker is rendering: seconds until its heartbeat would be stale,
+    when a redelivered task should look again. None when there is nothing to wait for."""
+    run = ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).first()
+    if run is None or run.last_sign_of_life is None or run.is_abandoned:
+        return None
+    silent = (timezone.now() - run.last_sign_of_life).total_seconds()
+    return max(1.0, settings.REPORT_STALE_AFTER_SECONDS - silent + 1)
 
 
 def _queue(run):
@@ -87,30 +143,71 @@ def _send(run_id):
         )
 
 
-def _stage(run_id, stage, progress):
-    ReportRun.objects.filter(pk=run_id).update(stage=stage, progress=progress)
+def _mine(run_id, attempt):
+    """The run while this worker still owns it: running, and not claimed again since."""
+    return ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=attempt)
 
 
-def _claim(run_id) -> bool:
-    """Take the run for this worker. Only one claimant wins; a finished run is never redone."""
+def _stage(run_id, attempt, stage, progress):
+    _mine(run_id, attempt).update(stage=stage, progress=progress, heartbeat_at=timezone.now())
+
+
+def _claim(run_id) -> int | None:
+    """Take the run for this worker and return the attempt it now is, or None. Only one
+    claimant wins; a finished run is never redone."""
     now = timezone.now()
-    claimable = Q(status=RunStatus.QUEUED) | Q(
-        status=RunStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    recoverable = (_abandoned(now) | Q(status=RunStatus.FAILED, error=STOPPED)) & Q(
+        attempts__lt=settings.REPORT_MAX_ATTEMPTS
     )
-    return bool(
-        ReportRun.objects.filter(claimable, pk=run_id).update(
-            status=RunStatus.RUNNING,
-            started_at=now,
-            attempts=F("attempts") + 1,
-            stage="Gathering data",
-            progress=10,
-        )
+    claimed = ReportRun.objects.filter(Q(status=RunStatus.QUEUED) | recoverable, pk=run_id).update(
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        error="",
+        attempts=F("attempts") + 1,
+        stage="Gathering data",
+        progress=10,
     )
+    if not claimed:
+        return None
+    # A second claim needs a stale heartbeat, which was just refreshed: this read is ours.
+    return ReportRun.objects.values_list("attempts", flat=True).get(pk=run_id)
 
 
-def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str]:
-    """Render a run's PDF and return (pdf bytes, html). The task and the command share it;
-    the run need not be saved (the command renders without archiving)."""
+class _Heartbeat:
+    """Touches the run's heartbeat every REPORT_HEARTBEAT_SECONDS from a background thread
+    while the worker is busy in one long call (WeasyPrint), on the thread's own database
+    connection. Never raises: a missed beat only makes the run look stale sooner."""
+
+    def __init__(self, run_id, attempt):
+        self.run_id, self.attempt = run_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
+
+    def _beat(self):
+        try:
+            while not self._stop.wait(settings.REPORT_HEARTBEAT_SECONDS):
+                try:
+                    _mine(self.run_id, self.attempt).update(heartbeat_at=timezone.now())
+                except Exception:  # noqa: BLE001 - keep beating; the render goes on
+                    log.warning("Heartbeat of report run %s failed", self.run_id, exc_info=True)
+                    close_old_connections()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def report_html(run, *, on_stage=lambda stage, progress: None) -> str:
+    """A run's report as HTML, from the data as it stood at the run's cut-off. The run need
+    not be saved (the command renders without archiving)."""
     if run.kind == ReportKind.CASE:
         context = data.case_summary_data(run.case, now=run.data_cutoff)
     else:
@@ -123,42 +220,64 @@ def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str
         )
     context["generated_by"] = run.requested_by
     on_stage("Laying out the report", 40)
-    html = rendering.render_html(rendering.TEMPLATES[run.kind], context)
-    on_stage("Rendering the PDF", 60)
+    return rendering.render_html(rendering.TEMPLATES[run.kind], context)
+
+
+def build_pdf(run) -> tuple[bytes, str]:
+    """Render a run's PDF in memory and return (pdf bytes, html), for the command."""
+    html = report_html(run)
     return rendering.render_pdf(html), html
 
 
 def report_render(run_id) -> bool:
-    """Render one run. Returns False when another worker has it or it is already done."""
-    if not _claim(run_id):
+    """Render one run. Returns False when another worker has it, it is already done, it
+    failed, or this worker lost it to another while rendering."""
+    attempt = _claim(run_id)
+    if attempt is None:
         return False
+    log.info("Rendering report run %s (attempt %s)", run_id, attempt)
     run = ReportRun.objects.select_related(
         "provider", "location", "case__location", "requested_by"
     ).get(pk=run_id)
+    stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
+    pdf = HashingWriter()
     try:
-        pdf, _ = build_pdf(run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress))
-        _stage(run.pk, "Saving the file", 90)
-        stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
-        stored.file.save("report.pdf", ContentFile(pdf), save=False)
+        with _Heartbeat(run_id, attempt):
+            html = report_html(
+                run, on_stage=lambda stage, progress: _stage(run_id, attempt, stage, progress)
+            )
+            _stage(run_id, attempt, "Rendering the PDF", 60)
+            if settings.REPORT_TEST_DELAY_SECONDS:
+                # Tests only: a long render, so a worker can be killed in the middle of it.
+                time.sleep(settings.REPORT_TEST_DELAY_SECONDS)
+            # Written in chunks to a spooled file while its SHA-256 is computed, then
+            # streamed to the storage (disk or bucket) and its size checked there.
+            rendering.render_pdf(html, target=pdf)
+            _stage(run_id, attempt, "Saving the file", 90)
+            save_verified(stored.file, "report.pdf", pdf.file(), size=pdf.size)
     except Exception as exc:
+        pdf.close()
         log.exception("Report run %s failed", run_id)
-        ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        _mine(run_id, attempt).update(
             status=RunStatus.FAILED,
             stage="Failed",
             error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now(),
         )
         return False
-    finished = ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+    finished = _mine(run_id, attempt).update(
         status=RunStatus.DONE,
         stage="Ready",
         progress=100,
         file=stored.file.name,
-        sha256=rendering.sha256(pdf),
-        size=len(pdf),
+        sha256=pdf.sha256,
+        size=pdf.size,
+        heartbeat_at=timezone.now(),
         finished_at=timezone.now(),
     )
+    pdf.close()
     if not finished:
+        log.warning("Report run %s was taken over by another worker; file discarded", run_id)
         stored.file.storage.delete(stored.file.name)
     return bool(finished)
 

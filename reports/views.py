@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assurance.cases.access import get_case_for_user
+from assurance.common.storage import StorageUnavailable, open_stored
+from assurance.common.views import unavailable
 from assurance.organisations.access import (
     get_provider_for_user,
     roles_at_location,
@@ -132,9 +134,11 @@ def report_download(request, run_uuid):
     if not run.file:
         raise Http404("This report has no file yet.")
     try:
-        handle = run.file.open("rb")
+        handle = open_stored(run.file)
     except FileNotFoundError as exc:
         raise Http404("The report file is missing from storage.") from exc
+    except StorageUnavailable as exc:
+        return unavailable(request, str(exc))
     services.report_record_download(actor=request.user, run=run)
     response = FileResponse(
         handle, as_attachment=True, filename=run.filename, content_type="application/pdf"
@@ -151,5 +155,7 @@ def report_retry(request, run_uuid):
     if services.report_retry(actor=request.user, run=run):
         messages.success(request, "The report is queued again.")
     else:
-        messages.error(request, "Only a failed report can be retried.")
+        messages.error(
+            request, "Only a report that failed, or whose worker stopped, can be retried."
+        )
     return redirect("reports:report_run", run_uuid=run.uuid)

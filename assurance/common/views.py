@@ -15,3 +15,10 @@ def add_errors(form, exc):
 def forbidden(request, reason):
     """A 403 page that says why, in the words of the rule that refused."""
     return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def unavailable(request, reason):
+    """A 503 page for a service that is down (the file store), saying to try again."""
+    response = render(request, "503.html", {"reason": reason}, status=503)
+    response["Retry-After"] = "60"
+    return response

@@ -1,9 +1,12 @@
-"""Health of the database and the task broker, for /healthz. No secrets in the output."""
+"""Health of the database, the task broker and the file storage, for /healthz. No secrets,
+addresses or bucket names in the output: only what answered, and the error's type."""
 
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from assurance.common.storage import check_storage
 
 from .celery import app
 
@@ -31,7 +34,13 @@ def check_broker() -> dict:
 def check_all() -> dict:
     database = check_database()
     broker = check_broker()
-    return {"ok": database["ok"] and broker["ok"], "database": database, "broker": broker}
+    storage = check_storage().as_json()
+    return {
+        "ok": database["ok"] and broker["ok"] and storage["ok"],
+        "database": database,
+        "broker": broker,
+        "storage": storage,
+    }
 
 
 @never_cache

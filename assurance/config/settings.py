@@ -10,6 +10,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from assurance.config.observability import init_sentry
+from assurance.config.storage import s3_backend
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -141,6 +144,19 @@ STORAGES = {
         )
     },
 }
+# Evidence files and archived reports: this server's disk (MEDIA_ROOT) by default; with a
+# bucket, an S3-compatible object store that every web and worker process shares.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_backend(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+        location=env.str("AWS_LOCATION", default=""),
+    )
 
 # Email: console by default; EMAIL_URL=smtp+tls://user:password@host:587 for SMTP.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -228,20 +244,48 @@ REMINDER_SWEEP_ON_WORKER_START = env.bool("REMINDER_SWEEP_ON_WORKER_START", defa
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=60)
 REMINDER_SENDING_LEASE_SECONDS = env.int("REMINDER_SENDING_LEASE_SECONDS", default=900)
-# Tests only: a pause before each digest, so a worker can be killed in the middle of a batch.
+# Tests only: a pause in each digest, so a worker can be killed there: before_claim (in the
+# middle of a batch), before_send (rows claimed, nothing sent) or after_accept (the mail server
+# accepted it, the rows are not yet marked sent).
 REMINDER_TEST_DELAY_SECONDS = env.float("REMINDER_TEST_DELAY_SECONDS", default=0)
+REMINDER_TEST_DELAY_AT = env.str("REMINDER_TEST_DELAY_AT", default="before_claim")
+
+# Report renders: a worker records a heartbeat at each stage and every
+# REPORT_HEARTBEAT_SECONDS while rendering. A run silent for REPORT_STALE_AFTER_SECONDS lost
+# its worker: the sweep (every REPORT_SWEEP_SECONDS) marks it failed and retryable, and its
+# task, redelivered, renders it again (at most REPORT_MAX_ATTEMPTS times in all).
+REPORT_HEARTBEAT_SECONDS = env.float("REPORT_HEARTBEAT_SECONDS", default=15)
+REPORT_STALE_AFTER_SECONDS = env.float("REPORT_STALE_AFTER_SECONDS", default=300)
+REPORT_SWEEP_SECONDS = env.int("REPORT_SWEEP_SECONDS", default=60)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# Tests only: a pause while the PDF renders, so a worker can be killed in the middle of it.
+REPORT_TEST_DELAY_SECONDS = env.float("REPORT_TEST_DELAY_SECONDS", default=0)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "reminders-sweep": {
         "task": "assurance.tasks.reminders_sweep",
         "schedule": REMINDER_SWEEP_SECONDS,
     },
+    "reports-mark-abandoned": {
+        "task": "reports.tasks.reports_mark_abandoned",
+        "schedule": REPORT_SWEEP_SECONDS,
+    },
 }
 
+# Logs go to stderr: plain text, or one JSON object per line with LOG_FORMAT=json.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "assurance.config.observability.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -250,3 +294,17 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if LOG_FORMAT == "json":
+    # Celery workers keep this configuration instead of installing their own text handler.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports (web requests and Celery tasks) to Sentry when SENTRY_DSN is set; never
+# personal data (see assurance/config/observability.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -267,6 +267,9 @@ class ReminderDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the mail server accepted the digest: written as soon as send() returns, before the
+    # row is marked sent, so an interrupted row is resent only if it was never accepted.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 

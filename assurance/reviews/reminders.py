@@ -14,9 +14,16 @@ Two phases, both safe to repeat and to run side by side:
    skipped. Transient email errors put the rows back for a later attempt, with backoff, up
    to REMINDER_MAX_ATTEMPTS; after that the failure stays on the ledger for managers to see.
 
-A row left "sending" by a worker killed mid-send is never sent again automatically (the
-email may already have gone): after REMINDER_SENDING_LEASE_SECONDS it is marked failed with
-that explanation, so nobody gets a reminder twice and the gap is visible.
+A worker can die while rows are "sending". As soon as ``send()`` returns - the mail server
+has accepted the digest - the rows record ``accepted_at``, and only then are they marked
+sent. After REMINDER_SENDING_LEASE_SECONDS the sweep settles rows left "sending":
+
+- accepted ones are marked sent (at their acceptance): an accepted digest is never sent twice;
+- the rest were interrupted before the server accepted them, so they go back to pending and
+  are sent again, once, in the person's next digest (failed if that was the last attempt).
+
+The one window left is between the server's reply and the ``accepted_at`` write (a single
+UPDATE): a worker killed exactly there would have its digest sent again.
 """
 
 import logging
@@ -74,8 +81,15 @@ class TransientDeliveryError(Exception):
 @dataclass
 class SweepResult:
     claimed: int
-    interrupted: int
     recipients: list = field(default_factory=list)
+    # Rows a stopped worker left "sending", settled by this sweep:
+    requeued: int = 0  # never accepted by the mail server: sent again
+    accepted: int = 0  # accepted: recorded as sent
+    gave_up: int = 0  # never accepted, on their last attempt: failed
+
+    @property
+    def interrupted(self) -> int:
+        return self.requeued + self.accepted + self.gave_up
 
 
 def _sql_date(value):
@@ -272,15 +286,7 @@ def sweep(*, today=None, now=None) -> SweepResult:
     """Claim every reminder due now and say whose digests are waiting. Four queries."""
     now = now or timezone.now()
     today = today or reviews.local_date(now)
-    lease = timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
-    interrupted = ReminderDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
-    ).update(
-        status=DeliveryStatus.FAILED,
-        error="Interrupted while sending (the worker stopped). It may or may not have gone "
-        "out, so it is not sent again automatically.",
-        updated_at=now,
-    )
+    settled = _settle_interrupted(now)
     claimed = _insert(*_review_claims(today), item_column="review", now=now)
     claimed += _insert(*_escalation_claims(today), item_column="escalation", now=now)
     recipients = list(
@@ -289,7 +295,50 @@ def sweep(*, today=None, now=None) -> SweepResult:
         .values_list("recipient_id", flat=True)
         .distinct()
     )
-    return SweepResult(claimed=claimed, interrupted=interrupted, recipients=recipients)
+    return SweepResult(claimed=claimed, recipients=recipients, **settled)
+
+
+def _settle_interrupted(now) -> dict:
+    """Rows left "sending" past their lease (their worker stopped): accepted ones are sent;
+    the others are pending again for one more digest, or failed on their last attempt."""
+    lease = timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
+    stopped = ReminderDelivery.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
+    )
+    if not stopped.exists():  # the usual case: one cheap query
+        return {}
+    accepted = stopped.filter(accepted_at__isnull=False).update(
+        status=DeliveryStatus.SENT,
+        sent_at=F("accepted_at"),
+        error="",
+        claim_token=None,
+        updated_at=now,
+    )
+    not_accepted = stopped.filter(accepted_at__isnull=True)
+    gave_up = not_accepted.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        error="Interrupted before the mail server accepted it (the worker stopped), on the "
+        "last attempt: not sent.",
+        claim_token=None,
+        updated_at=now,
+    )
+    requeued = not_accepted.update(
+        status=DeliveryStatus.PENDING,
+        error="Interrupted before the mail server accepted it (the worker stopped); "
+        "it will be sent again.",
+        claim_token=None,
+        next_attempt_at=now,
+        updated_at=now,
+    )
+    if accepted or gave_up or requeued:
+        log.warning(
+            "Reminders left sending by a stopped worker: %d sent again, %d had been accepted, "
+            "%d failed on their last attempt",
+            requeued,
+            accepted,
+            gave_up,
+        )
+    return {"requeued": requeued, "accepted": accepted, "gave_up": gave_up}
 
 
 # --- what a reminder says -----------------------------------------------------------------
@@ -506,11 +555,22 @@ def _record_failure(rows, token, exc, now) -> int | None:
     return retry_in
 
 
+def _test_pause(point):
+    """Tests only: a pause at `point` (REMINDER_TEST_DELAY_AT), so a worker can be killed
+    there: before_claim (between digests), before_send or after_accept."""
+    if settings.REMINDER_TEST_DELAY_SECONDS and point == settings.REMINDER_TEST_DELAY_AT:
+        time.sleep(settings.REMINDER_TEST_DELAY_SECONDS)
+
+
+def _mark_sent(rows, token, *, accepted_at, now) -> int:
+    return ReminderDelivery.objects.filter(
+        pk__in=[row.pk for row in rows], claim_token=token, status=DeliveryStatus.SENDING
+    ).update(status=DeliveryStatus.SENT, sent_at=accepted_at, error="", updated_at=now)
+
+
 def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
     """Send one person their digest: every reminder claimed for them and not yet sent."""
-    if settings.REMINDER_TEST_DELAY_SECONDS:
-        # Tests only: makes a batch slow enough to kill a worker in the middle of it.
-        time.sleep(settings.REMINDER_TEST_DELAY_SECONDS)
+    _test_pause("before_claim")
     now = now or timezone.now()
     token, rows = _claim(recipient_id, now)
     result = DeliveryResult()
@@ -523,6 +583,7 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
     if not live:
         return result
     items = [describe(row) for row in live]
+    _test_pause("before_send")
     try:
         # Deliberately outside any transaction: a slow mail server never holds a lock.
         build_email(recipient, items, [row.pk for row in live]).send()
@@ -535,9 +596,14 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
         if result.will_retry:
             raise TransientDeliveryError(result.error, result, retry_in) from exc
         return result
+    # The mail server has it: record that first, so that from here on a stopped worker's
+    # rows are recorded as sent, never sent again.
+    accepted_at = timezone.now()
     ReminderDelivery.objects.filter(
         pk__in=[row.pk for row in live], claim_token=token, status=DeliveryStatus.SENDING
-    ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), error="", updated_at=now)
+    ).update(accepted_at=accepted_at, updated_at=accepted_at)
+    _test_pause("after_accept")
+    _mark_sent(live, token, accepted_at=accepted_at, now=now)
     result.sent = items
     return result
 

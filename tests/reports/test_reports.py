@@ -180,7 +180,7 @@ def test_it_marks_a_failed_render_with_its_message_and_can_retry(
 ):
     run = _q3_run(seeded)
 
-    def broken(html):
+    def broken(html, target=None):
         raise RuntimeError("Pango is missing")
 
     monkeypatch.setattr(rendering, "render_pdf", broken)

@@ -16,11 +16,24 @@ class Command(BaseCommand):
             write(f"Scheduled {review}, due {review.due_on:%d %b %Y}.")
         for review in result.retired:
             write(f"{review.get_status_display()}: {review} ({review.skip_reason})")
-        if result.sweep.interrupted:
+        swept = result.sweep
+        if swept.requeued:
             write(
                 self.style.WARNING(
-                    f"{result.sweep.interrupted} reminders were interrupted while sending and "
-                    "are marked failed (not resent, to avoid duplicates)."
+                    f"{swept.requeued} reminders were interrupted before the mail server "
+                    "accepted them: sending them again."
+                )
+            )
+        if swept.accepted:
+            write(
+                f"{swept.accepted} reminders were interrupted after the mail server accepted "
+                "them: recorded as sent (not sent twice)."
+            )
+        if swept.gave_up:
+            write(
+                self.style.ERROR(
+                    f"{swept.gave_up} reminders were interrupted on their last attempt and "
+                    "are marked failed."
                 )
             )
         write(

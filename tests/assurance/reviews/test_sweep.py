@@ -211,19 +211,98 @@ def test_it_keeps_the_reminder_in_the_app_when_there_is_no_email_address(
     assert mailoutbox == []
 
 
-def test_it_never_resends_a_reminder_interrupted_mid_send(case, registered_manager, mailoutbox):
+def _interrupted(*, accepted, attempts=1, minutes_ago=60):
+    """A worker claimed the rows and died, before or after the mail server accepted them."""
+    claimed = timezone.now() - timedelta(minutes=minutes_ago)
+    ReminderDelivery.objects.update(
+        status=DeliveryStatus.SENDING,
+        claimed_at=claimed,
+        attempts=attempts,
+        accepted_at=claimed + timedelta(seconds=1) if accepted else None,
+    )
+
+
+def test_it_sends_again_once_a_reminder_interrupted_before_the_mail_server_accepted_it(
+    case, registered_manager, mailoutbox
+):
     monthly_review(case, days=0)
     reminders.sweep()
-    # A worker claimed the row and died before recording the outcome.
-    ReminderDelivery.objects.update(
-        status=DeliveryStatus.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
-    )
+    _interrupted(accepted=False)
+
     result = reminders.run()
-    assert result.sweep.interrupted == 1
+
+    assert (result.sweep.interrupted, result.sweep.requeued) == (1, 1)
+    row = ReminderDelivery.objects.get()
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert row.accepted_at is not None and row.sent_at == row.accepted_at
+    assert [m.to for m in mailoutbox] == [["rm@example.org"]]
+    reminders.run()
+    reminders.run()
+    assert len(mailoutbox) == 1
+
+
+def test_it_never_resends_a_reminder_the_mail_server_accepted(case, registered_manager, mailoutbox):
+    monthly_review(case, days=0)
+    reminders.sweep()
+    _interrupted(accepted=True)
+    accepted_at = ReminderDelivery.objects.get().accepted_at
+
+    result = reminders.run()
+
+    assert (result.sweep.interrupted, result.sweep.accepted) == (1, 1)
+    row = ReminderDelivery.objects.get()
+    assert (row.status, row.sent_at, row.error) == (DeliveryStatus.SENT, accepted_at, "")
+    assert mailoutbox == []
+
+
+def test_it_leaves_a_reminder_being_sent_within_its_lease(case, registered_manager, mailoutbox):
+    monthly_review(case, days=0)
+    reminders.sweep()
+    _interrupted(accepted=False, minutes_ago=1)
+
+    result = reminders.run()
+
+    assert result.sweep.interrupted == 0
+    assert ReminderDelivery.objects.get().status == DeliveryStatus.SENDING
+    assert mailoutbox == []
+
+
+def test_it_gives_up_on_a_reminder_interrupted_on_its_last_attempt(
+    case, registered_manager, mailoutbox, settings
+):
+    monthly_review(case, days=0)
+    reminders.sweep()
+    _interrupted(accepted=False, attempts=settings.REMINDER_MAX_ATTEMPTS)
+
+    result = reminders.run()
+
+    assert result.sweep.interrupted == 1 and result.sweep.requeued == 0
     row = ReminderDelivery.objects.get()
     assert row.status == DeliveryStatus.FAILED
-    assert "Interrupted while sending" in row.error
+    assert "before the mail server accepted it" in row.error
     assert mailoutbox == []
+
+
+def test_it_records_the_acceptance_before_it_marks_the_rows_sent(
+    case, registered_manager, mailoutbox, monkeypatch
+):
+    monthly_review(case, days=0)
+    seen = []
+    real = reminders._mark_sent
+
+    def spy(rows, token, *, accepted_at, now):
+        seen.extend(ReminderDelivery.objects.values_list("status", "accepted_at"))
+        return real(rows, token, accepted_at=accepted_at, now=now)
+
+    monkeypatch.setattr(reminders, "_mark_sent", spy)
+
+    reminders.run()
+
+    ((status, accepted_at),) = seen
+    assert status == DeliveryStatus.SENDING and accepted_at is not None
+    row = ReminderDelivery.objects.get()
+    assert row.status == DeliveryStatus.SENT and row.sent_at == accepted_at
+    assert len(mailoutbox) == 1
 
 
 def test_it_computes_stages_in_the_database_exactly_as_the_rule_does(

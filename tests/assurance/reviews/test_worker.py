@@ -2,22 +2,15 @@
 reminder once: also when it is killed in the middle of a batch and started again.
 
 Needs REDIS_URL (CI sets it) and PostgreSQL, so that the worker process can share the test
-database. Each run uses its own queue name, purged before the worker starts.
+database (tests/workers.py). Each run uses its own queue, purged before the worker starts.
 """
 
 import email
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from assurance.config.celery import app
 from assurance.reviews.models import DeliveryStatus, ReminderDelivery
@@ -25,6 +18,7 @@ from domains.roles import Role
 from tests.assurance.reviews.conftest import escalation, monthly_review, quarterly_review
 from tests.builders import open_case
 from tests.factories import LocationFactory, MembershipFactory, UserFactory
+from tests.workers import Worker, needs_postgresql, wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -32,77 +26,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     # The suite runs tasks eagerly; send_task deliberately goes to the real broker.
     pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL so that the worker process can share the test database",
-    ),
+    needs_postgresql,
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
-CELERY = str(Path(sys.executable).with_name("celery"))
 SWEEP = "assurance.tasks.reminders_sweep"
-
-
-def _database_url():
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-class Worker:
-    """`celery -A assurance worker --pool=solo` in its own process, logging to a file."""
-
-    def __init__(self, tmp_path, queue, name, **env):
-        self.log = tmp_path / f"{name}.log"
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": _database_url(),
-            "CONN_MAX_AGE": "0",
-            "EMAIL_URL": "filemail://",
-            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            # A killed worker's unacknowledged task comes back after 5 s, checked every second.
-            "CELERY_VISIBILITY_TIMEOUT": "5",
-            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-            "REMINDER_SWEEP_ON_WORKER_START": "0",
-            "LOG_LEVEL": "INFO",
-            **env,
-        }
-        self.args = [
-            CELERY, "-A", "assurance", "worker", "--pool=solo", "--loglevel=INFO",
-            "-Q", queue, "-n", f"{name}-{queue}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            self.args,
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for(lambda: b"ready." in self.log.read_bytes(), 60, f"worker ready ({self.log})")
-        return self
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
 def emails(tmp_path):
@@ -126,26 +53,6 @@ def all_settled():
     return counts and not counts[DeliveryStatus.PENDING] and not counts[DeliveryStatus.SENDING]
 
 
-@pytest.fixture
-def queue():
-    """A queue of this test run's own, empty at the start and removed at the end."""
-    name = f"reminders-test-{uuid.uuid4().hex[:12]}"
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(name)
-    yield name
-    with app.connection_for_write() as conn:
-        keys = (name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-        conn.default_channel.client.delete(*keys)
-
-
-@pytest.fixture
-def workers():
-    started = []
-    yield started
-    for worker in started:
-        worker.kill()
-
-
 def _unfinished_task(log):
     """The id of the task a killed worker had received and not finished."""
     text = log.read_text()
@@ -160,8 +67,8 @@ def _send_sweep(queue):
 
 
 def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
-    tmp_path, queue, workers, location, provider, quality_lead, registered_manager, senior_leader,
-    deputy_manager,
+    tmp_path, task_queue, workers, location, provider, quality_lead, registered_manager,
+    senior_leader, deputy_manager,
 ):  # fmt: skip
     # 1. A worker sweeps and sends: one email per person, every ledger row in one email.
     first = open_case(location=location, actor=quality_lead, title="First")
@@ -170,8 +77,8 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
     monthly_review(second, days=1)
     quarterly_review(provider, days=6)
     escalation(first, days=0, owner=deputy_manager)
-    workers.append(Worker(tmp_path, queue, "first").start())
-    _send_sweep(queue)
+    workers.append(Worker(tmp_path, task_queue, "first").start())
+    _send_sweep(task_queue)
     wait_for(all_settled, 60, "the first sweep's reminders")
     rows = list(ReminderDelivery.objects.all())
     assert {r.status for r in rows} == {DeliveryStatus.SENT}
@@ -179,8 +86,8 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
     assert sorted(to for to, _ in sent) == ["dm@example.org", "rm@example.org", "sl@example.org"]
     assert Counter(i for _, ids in sent for i in ids) == Counter(r.pk for r in rows)
     # Sweeping again (as beat would) sends nothing new.
-    _send_sweep(queue)
-    _send_sweep(queue)
+    _send_sweep(task_queue)
+    _send_sweep(task_queue)
     time.sleep(3)
     assert len(emails(tmp_path)) == 3
     assert ReminderDelivery.objects.count() == len(rows)
@@ -196,9 +103,9 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
         monthly_review(open_case(location=place, actor=quality_lead, title=f"Site {n}"), days=-3)
         managers.append(manager)
     batch = ReminderDelivery.objects.filter(recipient__in=managers)
-    slow = Worker(tmp_path, queue, "slow", REMINDER_TEST_DELAY_SECONDS="1.0").start()
+    slow = Worker(tmp_path, task_queue, "slow", REMINDER_TEST_DELAY_SECONDS="1.0").start()
     workers.append(slow)
-    _send_sweep(queue)
+    _send_sweep(task_queue)
 
     def part_way():
         states = Counter(batch.values_list("status", flat=True))
@@ -214,14 +121,14 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
 
     # 3. Start again: the queued digests run, and the killed worker's unacknowledged task
     # comes back (acks_late) after the visibility timeout. Nothing is sent twice.
-    workers.append(Worker(tmp_path, queue, "restarted").start())
+    workers.append(Worker(tmp_path, task_queue, "restarted").start())
     wait_for(
         lambda: batch.count() == 8 and not batch.exclude(status=DeliveryStatus.SENT).exists(),
         90,
         "the rest of the batch after the restart",
     )
     assert f"{killed_task}] succeeded" in workers[-1].log.read_text()  # redelivered
-    _send_sweep(queue)  # and when the schedule resumes, still nothing twice
+    _send_sweep(task_queue)  # and when the schedule resumes, still nothing twice
     time.sleep(3)
     sent = emails(tmp_path)
     per_person = Counter(to for to, _ in sent)
@@ -229,3 +136,77 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
     every_row = Counter(i for _, ids in sent for i in ids)
     assert every_row == Counter(ReminderDelivery.objects.values_list("pk", flat=True))
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+# A worker killed at each point of one digest, then a new worker and the schedule resuming.
+LEASE = {"REMINDER_SENDING_LEASE_SECONDS": "2"}
+
+
+def _kill_one_digest_at(point, tmp_path, task_queue, workers, rows_at_kill):
+    """Start a worker that pauses at `point` in each digest, sweep, wait until the rows look
+    like `rows_at_kill`, kill it; then start a new worker and sweep until all settle."""
+    slow = Worker(
+        tmp_path,
+        task_queue,
+        f"paused-{point}",
+        REMINDER_TEST_DELAY_SECONDS="60",
+        REMINDER_TEST_DELAY_AT=point,
+        **LEASE,
+    ).start()
+    workers.append(slow)
+    _send_sweep(task_queue)
+    wait_for(
+        lambda: (row := ReminderDelivery.objects.first()) is not None and rows_at_kill(row),
+        60,
+        f"the pause at {point}",
+    )
+    slow.kill()
+    stuck = ReminderDelivery.objects.get()
+    assert stuck.status == DeliveryStatus.SENDING  # the worker died holding it
+    sent_before_restart = len(emails(tmp_path))
+
+    workers.append(Worker(tmp_path, task_queue, f"after-{point}", **LEASE).start())
+    time.sleep(2.5)  # the lease runs out
+    _send_sweep(task_queue)  # beat's next sweep settles the row
+    wait_for(all_settled, 60, "the interrupted reminder to settle")
+    _send_sweep(task_queue)  # and later sweeps change nothing
+    time.sleep(3)
+    return sent_before_restart, ReminderDelivery.objects.get()
+
+
+def test_a_digest_interrupted_before_the_mail_server_accepted_it_is_sent_again_once(
+    tmp_path, task_queue, workers, case, registered_manager
+):
+    monthly_review(case, days=0)
+
+    sent_before, row = _kill_one_digest_at(
+        "before_send",
+        tmp_path,
+        task_queue,
+        workers,
+        lambda row: row.status == DeliveryStatus.SENDING and row.notification_id,
+    )
+
+    assert sent_before == 0
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    assert row.accepted_at is not None and row.sent_at == row.accepted_at
+    assert emails(tmp_path) == [("rm@example.org", [row.pk])]
+
+
+def test_a_digest_the_mail_server_accepted_is_never_sent_twice(
+    tmp_path, task_queue, workers, case, registered_manager
+):
+    monthly_review(case, days=0)
+
+    sent_before, row = _kill_one_digest_at(
+        "after_accept",
+        tmp_path,
+        task_queue,
+        workers,
+        lambda row: row.status == DeliveryStatus.SENDING and row.accepted_at is not None,
+    )
+
+    assert sent_before == 1
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
+    assert row.sent_at == row.accepted_at
+    assert emails(tmp_path) == [("rm@example.org", [row.pk])]
