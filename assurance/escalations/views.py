@@ -11,15 +11,14 @@ from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
+from assurance.escalations import lists as escalation_lists
 from assurance.escalations import rules
 from assurance.escalations import services as escalations_services
 from assurance.escalations.access import get_escalation_for_user
 from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
-from assurance.escalations.models import Escalation
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
-    visible_locations,
 )
 from assurance.organisations.models import Membership
 from assurance.organisations.permissions import ESCALATION_MANAGER_ROLES, READ_ONLY_ROLES
@@ -36,19 +35,8 @@ def _owners(location):
 
 
 def _escalation_list(request, escalations, context):
-    status = request.GET.get("status", "active")
-    if status == "active":
-        escalations = escalations.active()
-    elif status == "overdue":
-        escalations = escalations.overdue()
-    context.update(
-        {
-            "escalations": escalations.with_overdue_flag()
-            .select_related("case__location", "owner")
-            .order_by("due_on", "id"),
-            "status": status,
-        }
-    )
+    listed = escalation_lists.filter_escalations(escalations, request.GET)
+    context.update({"escalations": listed.rows, "status": listed.filters["status"]})
     return render(request, "assurance/escalation_list.html", context)
 
 
@@ -57,7 +45,7 @@ def location_escalations(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
     return _escalation_list(
         request,
-        Escalation.objects.filter(case__location=location),
+        escalation_lists.location_escalations(location),
         {"location": location, "scope_name": location.name},
     )
 
@@ -67,9 +55,7 @@ def provider_escalations(request, slug):
     provider = get_provider_for_user(request.user, slug)
     return _escalation_list(
         request,
-        Escalation.objects.filter(
-            case__location__in=visible_locations(request.user).filter(provider=provider)
-        ),
+        escalation_lists.provider_escalations(request.user, provider),
         {"provider": provider, "scope_name": provider.name},
     )
 

@@ -35,6 +35,26 @@ def visible_locations(user):
     )
 
 
+def locations_with_role(user, roles):
+    """Locations where the user holds one of `roles`, there or provider-wide (the same rule
+    as `roles_at_location`, as one queryset)."""
+    if not user.is_authenticated:
+        return Location.objects.none()
+    mine = _current(user).filter(role__in=roles)
+    return Location.objects.filter(
+        Q(id__in=mine.filter(location__isnull=False).values("location_id"))
+        | Q(provider_id__in=mine.filter(location__isnull=True).values("provider_id"))
+    )
+
+
+def providers_with_role(user, roles):
+    """Providers where the user holds one of `roles` provider-wide (as `roles_at_provider`)."""
+    if not user.is_authenticated:
+        return Provider.objects.none()
+    rows = _current(user).filter(role__in=roles, location__isnull=True)
+    return Provider.objects.filter(id__in=rows.values("provider_id"))
+
+
 def roles_at_location(user, location) -> frozenset:
     """Roles the user holds at the location, counting provider-wide roles."""
     rows = _current(user).filter(
