@@ -1,16 +1,50 @@
-"""Evidence file downloads, always behind the permission check."""
+"""The evidence register and file downloads, always behind the permission check."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from assurance.organisations.access import get_location_for_user
+from assurance.organisations.models import Team
+
+from . import lists as evidence_lists
+from . import services
 from .access import get_evidence_file_for_user
+from .models import DownloadVia, Source, Stance
+
+REGISTER_PAGE_SIZE = 50
 
 
-@require_GET
 @login_required
-def file_download(request, file_uuid):
-    stored = get_evidence_file_for_user(request.user, file_uuid)
+def location_register(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    listed = evidence_lists.filter_evidence(evidence_lists.location_evidence(location), request.GET)
+    page = Paginator(evidence_lists.with_list_data(listed.rows), REGISTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "evidence/register.html",
+        {
+            "location": location,
+            "page": page,
+            "filters": listed.filters,
+            "query": query.urlencode(),
+            "cases": location.cases.order_by("title").only("uuid", "title"),
+            "teams": Team.objects.filter(location=location).order_by("name"),
+            "sources": Source.choices,
+            "stances": Stance.choices,
+            "statuses": evidence_lists.STATUS_FILTERS.items(),
+        },
+    )
+
+
+def file_response(stored) -> FileResponse:
+    """The stored file as an attachment under its original name, never sniffed or run."""
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError as exc:
@@ -24,4 +58,13 @@ def file_download(request, file_uuid):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def file_download(request, file_uuid):
+    stored = get_evidence_file_for_user(request.user, file_uuid)
+    response = file_response(stored)
+    services.evidence_file_record_download(actor=request.user, stored=stored, via=DownloadVia.WEB)
     return response

@@ -5,20 +5,22 @@ conditional UPDATE, the slow work (data, HTML, WeasyPrint, file write) runs unlo
 result is written with another conditional UPDATE.
 """
 
+import io
 import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from assurance.common.queueing import send_now
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from evidence.models import DownloadVia
 
 from . import data, rendering
-from .models import ReportDownload, ReportKind, ReportRun, RunStatus
+from .models import ExportRecord, ReportDownload, ReportKind, ReportRun, RunStatus
 from .periods import Quarter, parse_quarter
 
 log = logging.getLogger(__name__)
@@ -128,18 +130,30 @@ def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str
     return rendering.render_pdf(html), html
 
 
+def _build_file(run, on_stage):
+    """(an open binary file holding the run's output, its SHA-256, its size)."""
+    pdf, _ = build_pdf(run, on_stage=on_stage)
+    return io.BytesIO(pdf), rendering.sha256(pdf), len(pdf)
+
+
 def report_render(run_id) -> bool:
     """Render one run. Returns False when another worker has it or it is already done."""
     if not _claim(run_id):
         return False
     run = ReportRun.objects.select_related(
-        "provider", "location", "case__location", "requested_by"
+        "provider", "location", "case__location__provider", "requested_by"
     ).get(pk=run_id)
     try:
-        pdf, _ = build_pdf(run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress))
-        _stage(run.pk, "Saving the file", 90)
-        stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
-        stored.file.save("report.pdf", ContentFile(pdf), save=False)
+        out, digest, size = _build_file(
+            run, on_stage=lambda stage, progress: _stage(run.pk, stage, progress)
+        )
+        with out:
+            _stage(run.pk, "Saving the file", 95)
+            stored = ReportRun(
+                pk=run.pk, uuid=run.uuid, kind=run.kind, requested_at=run.requested_at
+            )
+            # The name comes from report_upload_to (the run's uuid and the file type).
+            stored.file.save("report", File(out), save=False)
     except Exception as exc:
         log.exception("Report run %s failed", run_id)
         ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
@@ -154,8 +168,8 @@ def report_render(run_id) -> bool:
         stage="Ready",
         progress=100,
         file=stored.file.name,
-        sha256=rendering.sha256(pdf),
-        size=len(pdf),
+        sha256=digest,
+        size=size,
         finished_at=timezone.now(),
     )
     if not finished:
@@ -163,5 +177,28 @@ def report_render(run_id) -> bool:
     return bool(finished)
 
 
-def report_record_download(*, actor, run) -> ReportDownload:
-    return ReportDownload.objects.create(run=run, user=actor)
+def report_record_download(*, actor, run, via: str = DownloadVia.WEB) -> ReportDownload:
+    """Record that `actor` downloaded the run's file (the web page and the API both call this)."""
+    return ReportDownload.objects.create(run=run, user=actor, via=via)
+
+
+def export_record_start(
+    *, actor, list_name: str, title: str, provider, location=None, filters: dict, fmt: str
+) -> ExportRecord:
+    """Record an export as it starts (who, which list, which filters, which format)."""
+    return ExportRecord.objects.create(
+        user=actor,
+        list_name=list_name,
+        title=title[:300],
+        provider=provider,
+        location=location,
+        filters=filters,
+        format=fmt,
+    )
+
+
+def export_record_finish(*, record: ExportRecord, row_count: int) -> None:
+    """Once the last row has gone out: how many rows the file held."""
+    ExportRecord.objects.filter(pk=record.pk, finished_at__isnull=True).update(
+        row_count=row_count, finished_at=timezone.now()
+    )

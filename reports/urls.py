@@ -24,4 +24,14 @@ urlpatterns = [
     path("reports/<uuid:run_uuid>/", views.report_run, name="report_run"),
     path("reports/<uuid:run_uuid>/download/", views.report_download, name="report_download"),
     path("reports/<uuid:run_uuid>/retry/", views.report_retry, name="report_retry"),
+    path(
+        "locations/<uuid:location_uuid>/export/<slug:list_name>.<slug:fmt>",
+        views.location_export,
+        name="location_export",
+    ),
+    path(
+        "providers/<slug:slug>/export/<slug:list_name>.<slug:fmt>",
+        views.provider_export,
+        name="provider_export",
+    ),
 ]

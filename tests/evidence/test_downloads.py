@@ -13,7 +13,7 @@ from django.utils import timezone
 from assurance.cases.services import case_open
 from domains.models import Domain, EvidenceCategory
 from domains.roles import Role
-from evidence.models import EvidenceFile
+from evidence.models import EvidenceFile, EvidenceFileDownload
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +165,16 @@ def test_it_refuses_post_to_the_download_url(client, stored_pdf, team_leader):
     response = client.post(url(stored_pdf))
 
     assert response.status_code == 405
+
+
+def test_it_records_every_download_and_nothing_for_a_refusal(
+    client, stored_pdf, viewer, outsider
+):
+    client.force_login(outsider)
+    assert client.get(url(stored_pdf)).status_code == 404
+    assert not EvidenceFileDownload.objects.exists()
+    client.force_login(viewer)
+    client.get(url(stored_pdf))
+    client.get(url(stored_pdf))
+    rows = list(EvidenceFileDownload.objects.filter(file=stored_pdf))
+    assert [(r.user, r.via) for r in rows] == [(viewer, "web"), (viewer, "web")]
