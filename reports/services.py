@@ -7,9 +7,10 @@ result is written with another conditional UPDATE.
 
 import io
 import logging
+import tempfile
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
@@ -19,7 +20,7 @@ from assurance.common.queueing import send_now
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 from evidence.models import DownloadVia
 
-from . import data, rendering
+from . import data, packs, rendering
 from .models import ExportRecord, ReportDownload, ReportKind, ReportRun, RunStatus
 from .periods import Quarter, parse_quarter
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # A run still "running" after this long was abandoned by a killed worker: it may be re-claimed.
 STALE_AFTER = timedelta(minutes=15)
+# An evidence pack is built in memory up to this size, then in a temporary file on disk.
+SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
@@ -55,6 +58,42 @@ def report_request_case(*, actor, case):
         provider=case.location.provider,
         location=case.location,
         case=case,
+        data_cutoff=timezone.now(),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def pack_request_case(*, actor, case, include_withdrawn_files: bool = False) -> ReportRun:
+    """An evidence pack of the whole case. Anyone who can see the case may ask for one."""
+    run = ReportRun.objects.create(
+        kind=ReportKind.PACK,
+        provider=case.location.provider,
+        location=case.location,
+        case=case,
+        include_withdrawn_files=include_withdrawn_files,
+        data_cutoff=timezone.now(),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def pack_request_location(
+    *, actor, location, start, end, include_withdrawn_files: bool = False
+) -> ReportRun:
+    """An evidence pack of a location's evidence dated from `start` to `end` (inclusive).
+    Anyone with a role at the location may ask for one."""
+    if start > end:
+        raise ValidationError({"end": "The end date is before the start date."})
+    run = ReportRun.objects.create(
+        kind=ReportKind.PACK,
+        provider=location.provider,
+        location=location,
+        period_start=start,
+        period_end=end,
+        include_withdrawn_files=include_withdrawn_files,
         data_cutoff=timezone.now(),
         requested_by=actor,
     )
@@ -132,6 +171,17 @@ def build_pdf(run, *, on_stage=lambda stage, progress: None) -> tuple[bytes, str
 
 def _build_file(run, on_stage):
     """(an open binary file holding the run's output, its SHA-256, its size)."""
+    if run.kind == ReportKind.PACK:
+        # A ZIP can be large: built in a temporary file that spills to disk, never whole in
+        # memory, then hashed by reading it back in chunks.
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by caller
+        try:
+            packs.build_pack(run, out, on_stage=on_stage)
+            digest, size = packs.file_sha256(out)
+        except BaseException:
+            out.close()
+            raise
+        return out, digest, size
     pdf, _ = build_pdf(run, on_stage=on_stage)
     return io.BytesIO(pdf), rendering.sha256(pdf), len(pdf)
 

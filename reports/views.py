@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from assurance.cases.access import get_case_for_user
+from assurance.common.views import add_errors
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -21,8 +22,8 @@ from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY
 from evidence.models import DownloadVia
 
 from . import data, exports, rendering, services
-from .access import get_report_run_for_user, provider_quarterly_runs
-from .forms import QuarterlyRequestForm
+from .access import get_report_run_for_user, location_pack_runs, provider_quarterly_runs
+from .forms import CasePackForm, PackRequestForm, QuarterlyRequestForm
 from .models import ExportFormat
 from .periods import parse_quarter
 
@@ -167,6 +168,59 @@ def report_retry(request, run_uuid):
         messages.success(request, "The report is queued again.")
     else:
         messages.error(request, "Only a failed report can be retried.")
+    return redirect("reports:report_run", run_uuid=run.uuid)
+
+
+# --- evidence packs ----------------------------------------------------------------------------
+
+
+def _packs_page(request, location, form):
+    runs = Paginator(
+        location_pack_runs(location)
+        .select_related("provider", "location", "case", "requested_by")
+        .annotate(download_count=Count("downloads"))
+        .order_by("-requested_at", "-id"),
+        RUNS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "reports/location_packs.html", {"location": location, "runs": runs, "form": form}
+    )
+
+
+@login_required
+def location_packs(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    return _packs_page(request, location, PackRequestForm())
+
+
+@require_POST
+@login_required
+def request_location_pack(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    form = PackRequestForm(request.POST)
+    if not form.is_valid():
+        return _packs_page(request, location, form)
+    try:
+        run = services.pack_request_location(
+            actor=request.user,
+            location=location,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            include_withdrawn_files=form.cleaned_data["include_withdrawn_files"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _packs_page(request, location, form)
+    return redirect("reports:report_run", run_uuid=run.uuid)
+
+
+@require_POST
+@login_required
+def request_case_pack(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid)
+    form = CasePackForm(request.POST)
+    include = form.is_valid() and form.cleaned_data["include_withdrawn_files"]
+    run = services.pack_request_case(actor=request.user, case=case, include_withdrawn_files=include)
     return redirect("reports:report_run", run_uuid=run.uuid)
 
 

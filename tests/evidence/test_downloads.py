@@ -167,9 +167,7 @@ def test_it_refuses_post_to_the_download_url(client, stored_pdf, team_leader):
     assert response.status_code == 405
 
 
-def test_it_records_every_download_and_nothing_for_a_refusal(
-    client, stored_pdf, viewer, outsider
-):
+def test_it_records_every_download_and_nothing_for_a_refusal(client, stored_pdf, viewer, outsider):
     client.force_login(outsider)
     assert client.get(url(stored_pdf)).status_code == 404
     assert not EvidenceFileDownload.objects.exists()

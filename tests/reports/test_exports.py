@@ -192,6 +192,7 @@ def test_the_pages_link_to_their_exports_with_their_filters(
         "rating": reverse("rating:location_rating", args=[location.uuid]),
         "members": reverse("organisations:location_detail", args=[location.uuid]),
         "evidence": reverse("evidence:location_register", args=[location.uuid]),
+        "packs": reverse("reports:location_packs", args=[location.uuid]),
     }
     for name, url in pages.items():
         assert location_url(location, name) in client.get(url).content.decode(), name
