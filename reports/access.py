@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from assurance.cases.access import visible_cases
+from assurance.common.lists import Filtered, choice
 from assurance.organisations.access import (
     locations_with_role,
     providers_with_role,
@@ -13,7 +14,7 @@ from assurance.organisations.access import (
 )
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
 
-from .models import ReportKind, ReportRun
+from .models import ReportKind, ReportRun, RunStatus
 
 
 def can_see_run(user, run) -> bool:
@@ -43,6 +44,20 @@ def visible_report_runs(user):
             location__in=locations_with_role(user, LOCATION_REPORT_ROLES),
         )
     )
+
+
+def filter_report_runs(runs, params) -> Filtered:
+    """Kind and status; newest first."""
+    errors = {}
+    filters = {
+        "kind": choice(params, "kind", ReportKind.values, errors),
+        "status": choice(params, "status", RunStatus.values, errors),
+    }
+    if filters["kind"]:
+        runs = runs.filter(kind=filters["kind"])
+    if filters["status"]:
+        runs = runs.filter(status=filters["status"])
+    return Filtered(runs.order_by("-requested_at", "-id"), filters, errors)
 
 
 def provider_quarterly_runs(user, provider):

@@ -4,7 +4,7 @@ exports and the API: one scope and one set of filters."""
 from django.db.models import Prefetch
 
 from assurance.cases.models import CaseStatus, ImprovementCase
-from assurance.common.lists import Filtered, choice
+from assurance.common.lists import Filtered, choice, uuid_value
 from assurance.judgement.models import ProportionalityJudgement
 from assurance.organisations.access import visible_locations
 
@@ -36,7 +36,7 @@ def filter_cases(cases, params, *, locations=None) -> Filtered:
     """Location (when the list spans several), domain, status and current step; newest first."""
     errors = {}
     filters = {
-        "location": params.get("location", ""),
+        "location": uuid_value(params, "location", errors) if locations is not None else "",
         "domain": params.get("domain", ""),
         "status": choice(params, "status", CaseStatus.values, errors),
         "step": choice(params, "step", STEPS, errors),
