@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from assurance.common.forms import DATE
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(
@@ -11,7 +13,7 @@ class TokenForm(forms.Form):
     )
     expires_on = forms.DateField(
         label="Works until",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE,
         help_text="The last day it works.",
     )
 

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from assurance.common.forms import DATE
+
 from .periods import recent_quarters
 
 
@@ -23,10 +25,8 @@ class PackRequestForm(forms.Form):
     """A location's evidence pack: the dates the evidence describes, and whether withdrawn
     evidence's files go in too."""
 
-    start = forms.DateField(
-        label="Evidence dated from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="Evidence dated from", widget=DATE)
+    end = forms.DateField(label="to", widget=DATE)
     include_withdrawn_files = forms.BooleanField(
         label="Include the files of withdrawn evidence",
         required=False,

@@ -144,7 +144,7 @@ def safe_name(name: str, *, limit: int = 100) -> str:
 
 
 def _case_folder(case) -> str:
-    return f"{slugify(case.title)[:50] or 'case'}-{case.uuid.hex[:8]}"
+    return f"{slugify(case.title)[:50].strip('-') or 'case'}-{case.uuid.hex[:8]}"
 
 
 def pack_items(run):
