@@ -122,6 +122,31 @@ class EvidenceFile(models.Model):
         return self.original_name
 
 
+class DownloadVia(models.TextChoices):
+    WEB = "web", "Web page"
+    API = "api", "API"
+
+
+class EvidenceFileDownload(models.Model):
+    """One read of an evidence file by a person, through the web page or the API."""
+
+    file = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, choices=DownloadVia.choices, default=DownloadVia.WEB)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(via__in=DownloadVia.values), name="evidence_download_via_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} downloaded {self.file} at {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
 class LinkStatus(models.TextChoices):
     EVIDENCED = "evidenced", "Evidenced"
     ASSUMED = "assumed", "Assumed"

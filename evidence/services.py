@@ -16,8 +16,10 @@ from domains.roles import Role
 
 from .models import (
     Consistency,
+    DownloadVia,
     EmbeddingAction,
     EvidenceFile,
+    EvidenceFileDownload,
     EvidenceItem,
     InfluenceLink,
     LinkStatus,
@@ -144,6 +146,13 @@ def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) ->
             locked._change_reason = f"Withdrawn: {reason.strip()}"
             locked.save()
     return locked
+
+
+def evidence_file_record_download(
+    *, actor, stored: EvidenceFile, via: str = DownloadVia.WEB
+) -> EvidenceFileDownload:
+    """Record that `actor` read the file (the web download and the API both call this)."""
+    return EvidenceFileDownload.objects.create(file=stored, user=actor, via=via)
 
 
 def _require_step_editable(*, case, number, actor_roles):

@@ -1,6 +1,22 @@
 from django.contrib import admin
 
-from .models import ReportRun
+from .models import ExportRecord, ReportDownload, ReportRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Archive records: shown, never added, changed or deleted here."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReportRun)
@@ -14,3 +30,18 @@ class ReportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(ReadOnlyAdmin):
+    list_display = ["run", "user", "via", "downloaded_at"]
+    list_filter = ["via"]
+    list_select_related = ["run__case", "run__location", "run__provider", "user"]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    list_display = ["title", "user", "format", "row_count", "created_at"]
+    list_filter = ["format", "list_name"]
+    list_select_related = ["user", "provider", "location"]
+    search_fields = ["title", "user__username", "user__email"]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from assurance.common.forms import DATE
+
 from .periods import recent_quarters
 
 
@@ -17,3 +19,36 @@ class QuarterlyRequestForm(forms.Form):
         choices = [("", "All locations (the provider's report)")] if provider_wide else []
         choices += [(str(loc.uuid), loc.name) for loc in locations]
         self.fields["location"].choices = choices
+
+
+class PackRequestForm(forms.Form):
+    """A location's evidence pack: the dates the evidence describes, and whether withdrawn
+    evidence's files go in too."""
+
+    start = forms.DateField(label="Evidence dated from", widget=DATE)
+    end = forms.DateField(label="to", widget=DATE)
+    include_withdrawn_files = forms.BooleanField(
+        label="Include the files of withdrawn evidence",
+        required=False,
+        help_text="Withdrawn evidence is always listed in the index, with its reason.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "pack_%s")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("start", today.replace(day=1, month=1))
+            self.initial.setdefault("end", today)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+
+class CasePackForm(forms.Form):
+    include_withdrawn_files = forms.BooleanField(
+        label="Include the files of withdrawn evidence", required=False
+    )

@@ -5,10 +5,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from evidence.models import DownloadVia
+
 
 class ReportKind(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly provider assurance report"
     CASE = "case", "Case assurance summary"
+    PACK = "pack", "Evidence pack"
 
 
 class RunStatus(models.TextChoices):
@@ -19,12 +22,18 @@ class RunStatus(models.TextChoices):
 
 
 def report_upload_to(instance, filename):
-    return f"reports/{instance.requested_at:%Y/%m}/{instance.uuid.hex}.pdf"
+    extension = "zip" if instance.kind == ReportKind.PACK else "pdf"
+    return f"reports/{instance.requested_at:%Y/%m}/{instance.uuid.hex}.{extension}"
+
+
+def _slug(text):
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
 
 
 class ReportRun(models.Model):
-    """One request for a report and, once rendered, its archived PDF. Immutable once done:
-    regenerating creates a new run; old runs stay listed."""
+    """One request for a report and, once rendered, its archived file: a PDF, or for an
+    evidence pack a ZIP. Immutable once done: regenerating creates a new run; old runs stay
+    listed."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=ReportKind.choices)
@@ -47,6 +56,12 @@ class ReportRun(models.Model):
         related_name="report_runs",
     )
     quarter = models.CharField(max_length=7, blank=True, help_text='e.g. "2026-Q3"')
+    # Evidence packs: a case's whole trail, or a location's evidence dated within a period.
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    include_withdrawn_files = models.BooleanField(
+        default=False, help_text="Evidence packs: include the files of withdrawn evidence too."
+    )
     data_cutoff = models.DateTimeField()
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -88,11 +103,24 @@ class ReportRun(models.Model):
                 condition=~Q(status=RunStatus.DONE) | ~Q(sha256=""),
                 name="done_report_has_hash",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=ReportKind.PACK)
+                | Q(case__isnull=False)
+                | Q(
+                    location__isnull=False,
+                    period_start__isnull=False,
+                    period_end__isnull=False,
+                    period_start__lte=models.F("period_end"),
+                ),
+                name="pack_has_case_or_location_and_period",
+            ),
         ]
 
     def __str__(self):
         if self.kind == ReportKind.CASE:
             return f"Case assurance summary: {self.case}"
+        if self.kind == ReportKind.PACK:
+            return f"Evidence pack: {self.scope_label}"
         scope = self.location or self.provider
         return f"Quarterly assurance report {self.quarter}: {scope}"
 
@@ -113,21 +141,87 @@ class ReportRun(models.Model):
         return self.status == RunStatus.FAILED or self.is_abandoned
 
     @property
+    def scope_label(self):
+        """What a pack covers, in words: the case, or the location and its dates."""
+        if self.case_id:
+            return str(self.case)
+        if self.period_start:
+            return (
+                f"{self.location}, {self.period_start.day} {self.period_start:%B %Y} to "
+                f"{self.period_end.day} {self.period_end:%B %Y}"
+            )
+        return str(self.location or self.provider)
+
+    @property
     def filename(self):
         if self.kind == ReportKind.CASE:
             return f"assurance-summary-{self.case.uuid.hex[:8]}-{self.requested_at:%Y%m%d}.pdf"
+        if self.kind == ReportKind.PACK:
+            if self.case_id:
+                return f"evidence-pack-{_slug(self.case.title)[:40]}-{self.requested_at:%Y%m%d}.zip"
+            return (
+                f"evidence-pack-{_slug(self.location.name)}-{self.period_start:%Y%m%d}-"
+                f"{self.period_end:%Y%m%d}.zip"
+            )
         scope = self.location.name if self.location_id else self.provider.slug
-        safe = "".join(ch if ch.isalnum() else "-" for ch in scope.lower()).strip("-")
-        return f"quarterly-assurance-{safe}-{self.quarter}.pdf"
+        return f"quarterly-assurance-{_slug(scope)}-{self.quarter}.pdf"
+
+    @property
+    def content_type(self):
+        return "application/zip" if self.kind == ReportKind.PACK else "application/pdf"
 
 
 class ReportDownload(models.Model):
     run = models.ForeignKey(ReportRun, on_delete=models.PROTECT, related_name="downloads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     downloaded_at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, choices=DownloadVia.choices, default=DownloadVia.WEB)
 
     class Meta:
         ordering = ["-downloaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(via__in=DownloadVia.values), name="report_download_via_valid"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} downloaded {self.run} at {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportRecord(models.Model):
+    """Who exported which list, with which filters, in which format, when. Written when the
+    export starts; `row_count` and `finished_at` once the last row has gone out (left empty
+    when the download was interrupted)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    list_name = models.CharField(max_length=40)
+    title = models.CharField(max_length=300)
+    provider = models.ForeignKey(
+        "assurance.Provider", on_delete=models.PROTECT, related_name="exports"
+    )
+    location = models.ForeignKey(
+        "assurance.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=ExportFormat.values), name="export_format_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} exported {self.title} ({self.get_format_display()})"

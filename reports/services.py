@@ -20,12 +20,14 @@ REPORT_HEARTBEAT_SECONDS from a background thread while WeasyPrint works):
 """
 
 import logging
+import tempfile
 import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,9 +35,10 @@ from django.utils import timezone
 from assurance.common.queueing import send_now
 from assurance.common.storage import HashingWriter, save_verified
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from evidence.models import DownloadVia
 
-from . import data, rendering
-from .models import ReportDownload, ReportKind, ReportRun, RunStatus
+from . import data, packs, rendering
+from .models import ExportRecord, ReportDownload, ReportKind, ReportRun, RunStatus
 from .periods import Quarter, parse_quarter
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,10 @@ def _abandoned(now) -> Q:
     return Q(status=RunStatus.RUNNING) & (
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
+
+
+# An evidence pack is built in memory up to this size, then in a temporary file on disk.
+SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
@@ -81,6 +88,42 @@ def report_request_case(*, actor, case):
         provider=case.location.provider,
         location=case.location,
         case=case,
+        data_cutoff=timezone.now(),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def pack_request_case(*, actor, case, include_withdrawn_files: bool = False) -> ReportRun:
+    """An evidence pack of the whole case. Anyone who can see the case may ask for one."""
+    run = ReportRun.objects.create(
+        kind=ReportKind.PACK,
+        provider=case.location.provider,
+        location=case.location,
+        case=case,
+        include_withdrawn_files=include_withdrawn_files,
+        data_cutoff=timezone.now(),
+        requested_by=actor,
+    )
+    _queue(run)
+    return run
+
+
+def pack_request_location(
+    *, actor, location, start, end, include_withdrawn_files: bool = False
+) -> ReportRun:
+    """An evidence pack of a location's evidence dated from `start` to `end` (inclusive).
+    Anyone with a role at the location may ask for one."""
+    if start > end:
+        raise ValidationError({"end": "The end date is before the start date."})
+    run = ReportRun.objects.create(
+        kind=ReportKind.PACK,
+        provider=location.provider,
+        location=location,
+        period_start=start,
+        period_end=end,
+        include_withdrawn_files=include_withdrawn_files,
         data_cutoff=timezone.now(),
         requested_by=actor,
     )
@@ -229,6 +272,33 @@ def build_pdf(run) -> tuple[bytes, str]:
     return rendering.render_pdf(html), html
 
 
+def _pdf_into(run, stored, pdf, on_stage, attempt):
+    """Render the run's PDF into `pdf` (a HashingWriter) and save it: (SHA-256, size)."""
+    html = report_html(run, on_stage=on_stage)
+    on_stage("Rendering the PDF", 60)
+    if settings.REPORT_TEST_DELAY_SECONDS:
+        # Tests only: a long render, so a worker can be killed in the middle of it.
+        time.sleep(settings.REPORT_TEST_DELAY_SECONDS)
+    # Written in chunks to a spooled file while its SHA-256 is computed, then streamed to
+    # the storage (disk or bucket) and its size checked there.
+    rendering.render_pdf(html, target=pdf)
+    on_stage("Saving the file", 90)
+    save_verified(stored.file, "report.pdf", pdf.file(), size=pdf.size)
+    return pdf.sha256, pdf.size
+
+
+def _pack_into(run, stored, on_stage):
+    """Build the run's evidence pack and save it: (SHA-256, size). A ZIP can be large: it
+    is built in a temporary file that spills to disk, never whole in memory."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
+        packs.build_pack(run, out, on_stage=on_stage)
+        digest, size = packs.file_sha256(out)
+        on_stage("Saving the file", 95)
+        out.seek(0)
+        save_verified(stored.file, "pack.zip", File(out), size=size)
+    return digest, size
+
+
 def report_render(run_id) -> bool:
     """Render one run. Returns False when another worker has it, it is already done, it
     failed, or this worker lost it to another while rendering."""
@@ -237,24 +307,17 @@ def report_render(run_id) -> bool:
         return False
     log.info("Rendering report run %s (attempt %s)", run_id, attempt)
     run = ReportRun.objects.select_related(
-        "provider", "location", "case__location", "requested_by"
+        "provider", "location", "case__location__provider", "requested_by"
     ).get(pk=run_id)
-    stored = ReportRun(pk=run.pk, uuid=run.uuid, requested_at=run.requested_at)
+    stored = ReportRun(pk=run.pk, uuid=run.uuid, kind=run.kind, requested_at=run.requested_at)
     pdf = HashingWriter()
     try:
         with _Heartbeat(run_id, attempt):
-            html = report_html(
-                run, on_stage=lambda stage, progress: _stage(run_id, attempt, stage, progress)
-            )
-            _stage(run_id, attempt, "Rendering the PDF", 60)
-            if settings.REPORT_TEST_DELAY_SECONDS:
-                # Tests only: a long render, so a worker can be killed in the middle of it.
-                time.sleep(settings.REPORT_TEST_DELAY_SECONDS)
-            # Written in chunks to a spooled file while its SHA-256 is computed, then
-            # streamed to the storage (disk or bucket) and its size checked there.
-            rendering.render_pdf(html, target=pdf)
-            _stage(run_id, attempt, "Saving the file", 90)
-            save_verified(stored.file, "report.pdf", pdf.file(), size=pdf.size)
+            on_stage = lambda stage, progress: _stage(run_id, attempt, stage, progress)  # noqa: E731
+            if run.kind == ReportKind.PACK:
+                digest, size = _pack_into(run, stored, on_stage)
+            else:
+                digest, size = _pdf_into(run, stored, pdf, on_stage, attempt)
     except Exception as exc:
         pdf.close()
         log.exception("Report run %s failed", run_id)
@@ -270,8 +333,8 @@ def report_render(run_id) -> bool:
         stage="Ready",
         progress=100,
         file=stored.file.name,
-        sha256=pdf.sha256,
-        size=pdf.size,
+        sha256=digest,
+        size=size,
         heartbeat_at=timezone.now(),
         finished_at=timezone.now(),
     )
@@ -282,5 +345,28 @@ def report_render(run_id) -> bool:
     return bool(finished)
 
 
-def report_record_download(*, actor, run) -> ReportDownload:
-    return ReportDownload.objects.create(run=run, user=actor)
+def report_record_download(*, actor, run, via: str = DownloadVia.WEB) -> ReportDownload:
+    """Record that `actor` downloaded the run's file (the web page and the API both call this)."""
+    return ReportDownload.objects.create(run=run, user=actor, via=via)
+
+
+def export_record_start(
+    *, actor, list_name: str, title: str, provider, location=None, filters: dict, fmt: str
+) -> ExportRecord:
+    """Record an export as it starts (who, which list, which filters, which format)."""
+    return ExportRecord.objects.create(
+        user=actor,
+        list_name=list_name,
+        title=title[:300],
+        provider=provider,
+        location=location,
+        filters=filters,
+        format=fmt,
+    )
+
+
+def export_record_finish(*, record: ExportRecord, row_count: int) -> None:
+    """Once the last row has gone out: how many rows the file held."""
+    ExportRecord.objects.filter(pk=record.pk, finished_at__isnull=True).update(
+        row_count=row_count, finished_at=timezone.now()
+    )

@@ -21,7 +21,28 @@ urlpatterns = [
         views.request_case_summary,
         name="request_case_summary",
     ),
+    path(
+        "cases/<uuid:case_uuid>/evidence-pack/",
+        views.request_case_pack,
+        name="request_case_pack",
+    ),
+    path("locations/<uuid:location_uuid>/packs/", views.location_packs, name="location_packs"),
+    path(
+        "locations/<uuid:location_uuid>/packs/new/",
+        views.request_location_pack,
+        name="request_location_pack",
+    ),
     path("reports/<uuid:run_uuid>/", views.report_run, name="report_run"),
     path("reports/<uuid:run_uuid>/download/", views.report_download, name="report_download"),
     path("reports/<uuid:run_uuid>/retry/", views.report_retry, name="report_retry"),
+    path(
+        "locations/<uuid:location_uuid>/export/<slug:list_name>.<slug:fmt>",
+        views.location_export,
+        name="location_export",
+    ),
+    path(
+        "providers/<slug:slug>/export/<slug:list_name>.<slug:fmt>",
+        views.provider_export,
+        name="provider_export",
+    ),
 ]

@@ -1,25 +1,34 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from assurance.cases.access import get_case_for_user
 from assurance.common.storage import StorageUnavailable, open_stored
-from assurance.common.views import unavailable
+from assurance.common.views import add_errors, unavailable
 from assurance.organisations.access import (
+    get_location_for_user,
     get_provider_for_user,
     roles_at_location,
     visible_locations,
 )
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from evidence.models import DownloadVia
 
-from . import data, rendering, services
-from .access import can_see_run, get_report_run_for_user
-from .forms import QuarterlyRequestForm
-from .models import ReportKind, ReportRun
+from . import data, exports, rendering, services
+from .access import get_report_run_for_user, location_pack_runs, provider_quarterly_runs
+from .forms import CasePackForm, PackRequestForm, QuarterlyRequestForm
+from .models import ExportFormat
 from .periods import parse_quarter
+
+RUNS_PAGE_SIZE = 20
 
 
 def _scopes(user, provider):
@@ -38,13 +47,13 @@ def _scopes(user, provider):
 def provider_reports(request, slug):
     provider = get_provider_for_user(request.user, slug)
     locations, provider_wide = _scopes(request.user, provider)
-    runs = [
-        run
-        for run in ReportRun.objects.filter(provider=provider)
+    runs = Paginator(
+        provider_quarterly_runs(request.user, provider)
         .select_related("provider", "location", "case", "requested_by")
-        .prefetch_related("downloads")
-        if run.kind == ReportKind.QUARTERLY and can_see_run(request.user, run)
-    ]
+        .annotate(download_count=Count("downloads"))
+        .order_by("-requested_at", "-id"),
+        RUNS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     form = None
     if provider_wide or locations:
         form = QuarterlyRequestForm(locations=locations, provider_wide=provider_wide)
@@ -127,10 +136,9 @@ def report_run(request, run_uuid):
     return render(request, template, {"run": run, "downloads": downloads})
 
 
-@require_GET
-@login_required
-def report_download(request, run_uuid):
-    run = get_report_run_for_user(request.user, run_uuid)
+def run_file_response(run, request=None):
+    """The run's archived file (PDF or ZIP) as an attachment; 404 while there is none. With
+    `request`, a file store that does not answer gives a 503 page (else it raises)."""
     if not run.file:
         raise Http404("This report has no file yet.")
     try:
@@ -138,13 +146,24 @@ def report_download(request, run_uuid):
     except FileNotFoundError as exc:
         raise Http404("The report file is missing from storage.") from exc
     except StorageUnavailable as exc:
+        if request is None:
+            raise
         return unavailable(request, str(exc))
-    services.report_record_download(actor=request.user, run=run)
     response = FileResponse(
-        handle, as_attachment=True, filename=run.filename, content_type="application/pdf"
+        handle, as_attachment=True, filename=run.filename, content_type=run.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def report_download(request, run_uuid):
+    run = get_report_run_for_user(request.user, run_uuid)
+    response = run_file_response(run, request)
+    if isinstance(response, FileResponse):
+        services.report_record_download(actor=request.user, run=run, via=DownloadVia.WEB)
     return response
 
 
@@ -159,3 +178,122 @@ def report_retry(request, run_uuid):
             request, "Only a report that failed, or whose worker stopped, can be retried."
         )
     return redirect("reports:report_run", run_uuid=run.uuid)
+
+
+# --- evidence packs ----------------------------------------------------------------------------
+
+
+def _packs_page(request, location, form):
+    runs = Paginator(
+        location_pack_runs(location)
+        .select_related("provider", "location", "case", "requested_by")
+        .annotate(download_count=Count("downloads"))
+        .order_by("-requested_at", "-id"),
+        RUNS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "reports/location_packs.html", {"location": location, "runs": runs, "form": form}
+    )
+
+
+@login_required
+def location_packs(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    return _packs_page(request, location, PackRequestForm())
+
+
+@require_POST
+@login_required
+def request_location_pack(request, location_uuid):
+    location = get_location_for_user(request.user, location_uuid)
+    form = PackRequestForm(request.POST)
+    if not form.is_valid():
+        return _packs_page(request, location, form)
+    try:
+        run = services.pack_request_location(
+            actor=request.user,
+            location=location,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            include_withdrawn_files=form.cleaned_data["include_withdrawn_files"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _packs_page(request, location, form)
+    return redirect("reports:report_run", run_uuid=run.uuid)
+
+
+@require_POST
+@login_required
+def request_case_pack(request, case_uuid):
+    case = get_case_for_user(request.user, case_uuid)
+    form = CasePackForm(request.POST)
+    include = form.is_valid() and form.cleaned_data["include_withdrawn_files"]
+    run = services.pack_request_case(actor=request.user, case=case, include_withdrawn_files=include)
+    return redirect("reports:report_run", run_uuid=run.uuid)
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+def _export(request, specs, list_name, fmt, *, scope, provider, location=None):
+    spec = specs.get(list_name)
+    if spec is None or fmt not in ExportFormat.values:
+        raise Http404("There is no such export.")
+    listed = spec.rows(request.user, scope, request.GET)
+    record = services.export_record_start(
+        actor=request.user,
+        list_name=f"{'location' if location else 'provider'}-{spec.name}",
+        title=f"{spec.title} · {scope}",
+        provider=provider,
+        location=location,
+        filters={key: value for key, value in listed.filters.items() if value},
+        fmt=fmt,
+    )
+    filename = f"{spec.name}-{slugify(str(scope))}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == ExportFormat.CSV:
+        response = StreamingHttpResponse(
+            exports.csv_chunks(
+                spec,
+                listed.rows,
+                on_done=lambda count: services.export_record_finish(record=record, row_count=count),
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        out, count = exports.xlsx_file(spec, listed.rows)
+        services.export_record_finish(record=record, row_count=count)
+        response = FileResponse(
+            out,
+            as_attachment=True,
+            filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def location_export(request, location_uuid, list_name, fmt):
+    location = get_location_for_user(request.user, location_uuid)
+    return _export(
+        request,
+        exports.LOCATION_EXPORTS,
+        list_name,
+        fmt,
+        scope=location,
+        provider=location.provider,
+        location=location,
+    )
+
+
+@require_GET
+@login_required
+def provider_export(request, slug, list_name, fmt):
+    provider = get_provider_for_user(request.user, slug)
+    return _export(
+        request, exports.PROVIDER_EXPORTS, list_name, fmt, scope=provider, provider=provider
+    )

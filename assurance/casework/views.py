@@ -17,7 +17,8 @@ from assurance.cases import services as cases_services
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user, get_indicator_for_user, visible_cases
 from assurance.cases.forms import CaseForm, CaseStatusForm, IndicatorForm, ReadingForm
-from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, StepRecord
+from assurance.cases.models import CaseStatus, Indicator, StepRecord
+from assurance.casework import lists as case_lists
 from assurance.casework import timeline
 from assurance.casework.forms import STEP_FORMS
 from assurance.casework.presentation import artefact_rows, corroboration_grid
@@ -30,11 +31,10 @@ from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.judgement.models import ProportionalityJudgement, current_judgements
+from assurance.judgement.models import ProportionalityJudgement
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
-    visible_locations,
 )
 from assurance.organisations.models import Membership, Team
 from assurance.organisations.permissions import (
@@ -67,10 +67,6 @@ PAGE_SIZE = 20
 # --- lists ---------------------------------------------------------------------------------
 
 
-def _with_list_data(cases):
-    return cases.select_related("location", "domain").prefetch_related(current_judgements())
-
-
 @login_required
 def my_work(request):
     memberships = list(
@@ -93,7 +89,7 @@ def my_work(request):
             .select_related("case__location", "case__domain", "updated_by")
             .order_by("case__opened_at")
         )
-    my_cases = _with_list_data(
+    my_cases = case_lists.with_list_data(
         visible_cases(request.user)
         .filter(Q(opened_by=request.user) | Q(steps__completed_by=request.user))
         .distinct()
@@ -133,30 +129,15 @@ def my_work(request):
     )
 
 
-def _filtered_cases(request, cases, *, locations=None):
-    filters = {
-        "location": request.GET.get("location", ""),
-        "domain": request.GET.get("domain", ""),
-        "status": request.GET.get("status", ""),
-        "step": request.GET.get("step", ""),
-    }
-    if filters["location"] and locations is not None:
-        chosen = [loc for loc in locations if str(loc.uuid) == filters["location"]]
-        cases = cases.filter(location__in=chosen)
-    if filters["domain"]:
-        cases = cases.filter(domain__slug=filters["domain"])
-    if filters["status"] in CaseStatus.values:
-        cases = cases.filter(status=filters["status"])
-    if filters["step"] in {"1", "2", "3", "4", "5"}:
-        cases = cases.filter(current_step=int(filters["step"]), status=CaseStatus.OPEN)
-    page = Paginator(_with_list_data(cases.order_by("-opened_at", "-id")), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+def _case_list_context(request, cases, *, locations=None):
+    listed = case_lists.filter_cases(cases, request.GET, locations=locations)
+    rows = case_lists.with_list_data(listed.rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "page": page,
-        "filters": filters,
+        "filters": listed.filters,
         "query": query.urlencode(),
         "domains": Domain.objects.all(),
         "statuses": CaseStatus.choices,
@@ -166,7 +147,7 @@ def _filtered_cases(request, cases, *, locations=None):
 @login_required
 def location_cases(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
-    context = _filtered_cases(request, ImprovementCase.objects.filter(location=location))
+    context = _case_list_context(request, case_lists.location_cases(location))
     context.update(
         {
             "location": location,
@@ -181,10 +162,8 @@ def location_cases(request, location_uuid):
 @login_required
 def provider_cases(request, slug):
     provider = get_provider_for_user(request.user, slug)
-    locations = list(visible_locations(request.user).filter(provider=provider))
-    context = _filtered_cases(
-        request, ImprovementCase.objects.filter(location__in=locations), locations=locations
-    )
+    cases, locations = case_lists.provider_cases(request.user, provider)
+    context = _case_list_context(request, cases, locations=locations)
     context.update({"provider": provider, "scope_name": provider.name, "locations": locations})
     template = "assurance/_case_table.html" if request.htmx else "assurance/case_list.html"
     return render(request, template, context)

@@ -49,10 +49,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "assurance",
     "domains",
     "evidence",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +280,46 @@ CELERY_BEAT_SCHEDULE: dict = {
 LOG_FORMAT = env.str("LOG_FORMAT", default="text").lower()
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
+# The read-only API (api/): personal access tokens, scoped by the user's current roles.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        # Signed-in users can try the API from the docs page.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.HoldsACurrentRole",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPages",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "PAGE_SIZE": 50,
+}
+# Requests per token (or per signed-in user, from the docs page): "<n>/second|minute|hour|day".
+# Counted in Django's cache, which is per process unless a shared cache is configured.
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/minute")
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=366)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Care assurance API",
+    "DESCRIPTION": (
+        "Read-only access to what you can see in care assurance: providers, locations, "
+        "teams, improvement cases, evidence, escalations, reviews and report runs. "
+        "Authenticate with a personal access token (`Authorization: Bearer <token>`), "
+        "created on your API tokens page. Every request is scoped by your current roles."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar, served as static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

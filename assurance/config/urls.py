@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("assurance.reviews.urls")),
     path("", include("evidence.urls")),
     path("", include("reports.urls")),
+    path("", include("api.urls")),
 ]

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,15 +11,15 @@ from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
+from assurance.escalations import lists as escalation_lists
 from assurance.escalations import rules
 from assurance.escalations import services as escalations_services
 from assurance.escalations.access import get_escalation_for_user
 from assurance.escalations.forms import EscalationForm, EscalationUpdateForm
-from assurance.escalations.models import Escalation, EscalationStatus
+from assurance.escalations.models import EscalationStatus
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
-    visible_locations,
 )
 from assurance.organisations.models import Membership
 from assurance.organisations.permissions import ESCALATION_MANAGER_ROLES, READ_ONLY_ROLES
@@ -40,19 +39,8 @@ def _owners(location=None, provider=None):
 
 
 def _escalation_list(request, escalations, context):
-    status = request.GET.get("status", "active")
-    if status == "active":
-        escalations = escalations.active()
-    elif status == "overdue":
-        escalations = escalations.overdue()
-    context.update(
-        {
-            "escalations": escalations.with_overdue_flag()
-            .select_related("case__location", "provider", "owner")
-            .order_by("due_on", "id"),
-            "status": status,
-        }
-    )
+    listed = escalation_lists.filter_escalations(escalations, request.GET)
+    context.update({"escalations": listed.rows, "status": listed.filters["status"]})
     return render(request, "assurance/escalation_list.html", context)
 
 
@@ -61,7 +49,7 @@ def location_escalations(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
     return _escalation_list(
         request,
-        Escalation.objects.filter(case__location=location),
+        escalation_lists.location_escalations(location),
         {"location": location, "scope_name": location.name},
     )
 
@@ -71,10 +59,7 @@ def provider_escalations(request, slug):
     provider = get_provider_for_user(request.user, slug)
     return _escalation_list(
         request,
-        Escalation.objects.filter(
-            Q(case__location__in=visible_locations(request.user).filter(provider=provider))
-            | Q(case__isnull=True, provider=provider)
-        ),
+        escalation_lists.provider_escalations(request.user, provider),
         {"provider": provider, "scope_name": provider.name},
     )
 

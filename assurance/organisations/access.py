@@ -35,12 +35,50 @@ def visible_locations(user):
     )
 
 
+def locations_with_role(user, roles):
+    """Locations where the user holds one of `roles`, there or provider-wide (the same rule
+    as `roles_at_location`, as one queryset)."""
+    if not user.is_authenticated:
+        return Location.objects.none()
+    mine = _current(user).filter(role__in=roles)
+    return Location.objects.filter(
+        Q(id__in=mine.filter(location__isnull=False).values("location_id"))
+        | Q(provider_id__in=mine.filter(location__isnull=True).values("provider_id"))
+    )
+
+
+def providers_with_role(user, roles):
+    """Providers where the user holds one of `roles` provider-wide (as `roles_at_provider`)."""
+    if not user.is_authenticated:
+        return Provider.objects.none()
+    rows = _current(user).filter(role__in=roles, location__isnull=True)
+    return Provider.objects.filter(id__in=rows.values("provider_id"))
+
+
 def roles_at_location(user, location) -> frozenset:
     """Roles the user holds at the location, counting provider-wide roles."""
     rows = _current(user).filter(
         Q(location=location) | Q(location__isnull=True, provider_id=location.provider_id)
     )
     return frozenset(Role(role) for role in rows.values_list("role", flat=True))
+
+
+def roles_at_locations(user, locations) -> dict:
+    """{location id: roles} for several locations in one query (the rule of
+    `roles_at_location`, for lists)."""
+    locations = list(locations)
+    rows = _current(user).filter(
+        Q(location__in=locations)
+        | Q(location__isnull=True, provider_id__in={loc.provider_id for loc in locations})
+    )
+    held = {}
+    for location_id, provider_id, role in rows.values_list("location_id", "provider_id", "role"):
+        held.setdefault((location_id, provider_id), set()).add(Role(role))
+    return {
+        loc.id: frozenset(held.get((loc.id, loc.provider_id), set()))
+        | frozenset(held.get((None, loc.provider_id), set()))
+        for loc in locations
+    }
 
 
 def roles_at_provider(user, provider) -> frozenset:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from assurance.organisations import lists as member_lists
 from assurance.organisations import services as organisations_services
 from assurance.organisations.access import (
     get_location_for_user,
@@ -54,12 +55,7 @@ def home(request):
 def provider_detail(request, slug):
     provider = get_provider_for_user(request.user, slug)
     locations = visible_locations(request.user).filter(provider=provider).order_by("name")
-    members = (
-        Membership.objects.current()
-        .filter(provider=provider, location__isnull=True)
-        .select_related("user")
-        .order_by("role", "user__last_name")
-    )
+    members = member_lists.provider_members(provider)
     can_manage = can_manage_members(provider.user_roles)
     form = MemberAddForm(grantable=_provider_grantable(provider)) if can_manage else None
     return render(
@@ -83,12 +79,7 @@ def _provider_grantable(provider):
 
 def _location_context(location, **extra):
     teams = location.teams.active().order_by("name")
-    members = (
-        Membership.objects.current()
-        .filter(location=location)
-        .select_related("user")
-        .order_by("role", "user__last_name", "user__username")
-    )
+    members = member_lists.location_members(location)
     can_manage = can_manage_members(location.user_roles)
     grantable = grantable_roles(location.user_roles) - PROVIDER_WIDE_ROLES
     context = {
@@ -176,14 +167,14 @@ def provider_member_add(request, slug):
             )
             return redirect("organisations:provider_detail", slug=provider.slug)
     locations = visible_locations(request.user).filter(provider=provider)
-    members = Membership.objects.current().filter(provider=provider, location__isnull=True)
+    members = member_lists.provider_members(provider)
     return render(
         request,
         "assurance/provider_detail.html",
         {
             "provider": provider,
             "locations": locations,
-            "members": members.select_related("user"),
+            "members": members,
             "can_manage": True,
             "member_form": form,
         },

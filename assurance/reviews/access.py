@@ -15,15 +15,20 @@ from .models import Notification, Review
 from .services import can_review
 
 
+def visible_reviews(user):
+    """Monthly reviews follow their location, quarterly reviews their provider."""
+    return Review.objects.filter(
+        Q(location__in=visible_locations(user))
+        | Q(location__isnull=True, provider__in=visible_providers(user))
+    )
+
+
 def get_review_for_user(user, review_uuid, *, act=False):
     """A review the user can see (404 otherwise); with act=True, one they may complete or
-    skip (403 otherwise). Monthly reviews follow their location, quarterly their provider."""
+    skip (403 otherwise)."""
 
     review = get_object_or_404(
-        Review.objects.filter(
-            Q(location__in=visible_locations(user))
-            | Q(location__isnull=True, provider__in=visible_providers(user))
-        ).select_related(
+        visible_reviews(user).select_related(
             "case__location__provider", "case__domain", "provider", "location", "completed_by"
         ),
         uuid=review_uuid,

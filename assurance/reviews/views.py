@@ -29,6 +29,7 @@ from assurance.organisations.access import (
 )
 from assurance.organisations.models import Location, Membership
 from assurance.organisations.permissions import PROVIDER_MANAGER_ROLES, REMINDER_ROLES
+from assurance.reviews import lists as review_lists
 from assurance.reviews import rules as gap_rules
 from assurance.reviews import services as review_services
 from assurance.reviews import tasks as reviews_tasks
@@ -67,16 +68,15 @@ QUARTERLY_OUTCOME_HELP = {
 # --- review lists ---------------------------------------------------------------------------
 
 
-def _review_rows(queryset):
-    return queryset.select_related("case", "location", "provider", "completed_by").due_first()
+def _rows(reviews, params):
+    return review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
 
 
 @login_required
 def location_reviews(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
-    page = Paginator(_review_rows(Review.objects.filter(location=location)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rows = _rows(review_lists.location_reviews(location), request.GET)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assurance/reviews/review_list.html",
@@ -88,15 +88,9 @@ def location_reviews(request, location_uuid):
 def provider_reviews(request, slug):
     provider = get_provider_for_user(request.user, slug)
     quarterly = Paginator(
-        _review_rows(Review.objects.filter(provider=provider, kind=ReviewKind.QUARTERLY)),
-        PAGE_SIZE,
+        _rows(review_lists.provider_quarterly_reviews(provider), {}), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    monthly_due = _review_rows(
-        Review.objects.due().filter(
-            kind=ReviewKind.MONTHLY,
-            location__in=visible_locations(request.user).filter(provider=provider),
-        )
-    )
+    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), {})
     return render(
         request,
         "assurance/reviews/provider_reviews.html",

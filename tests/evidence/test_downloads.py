@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from domains.models import EvidenceCategory
-from evidence.models import EvidenceFile
+from evidence.models import EvidenceFile, EvidenceFileDownload
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,14 @@ def test_it_refuses_post_to_the_download_url(client, stored_pdf, team_leader):
     response = client.post(url(stored_pdf))
 
     assert response.status_code == 405
+
+
+def test_it_records_every_download_and_nothing_for_a_refusal(client, stored_pdf, viewer, outsider):
+    client.force_login(outsider)
+    assert client.get(url(stored_pdf)).status_code == 404
+    assert not EvidenceFileDownload.objects.exists()
+    client.force_login(viewer)
+    client.get(url(stored_pdf))
+    client.get(url(stored_pdf))
+    rows = list(EvidenceFileDownload.objects.filter(file=stored_pdf))
+    assert [(r.user, r.via) for r in rows] == [(viewer, "web"), (viewer, "web")]

@@ -4,7 +4,8 @@
 - no module imports a `_`-prefixed name from another app or room;
 - the apps and rooms import each other without a cycle;
 - every included `urls.py` names its `app_name`;
-- role sets are defined only in the permissions module and the workflow rules.
+- role sets are defined only in the permissions module and the workflow rules;
+- nothing imports the API app (it reads through the rooms; the rooms never know it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("assurance", "domains", "evidence", "reports")
+APPS = ("assurance", "domains", "evidence", "reports", "api")
 # Where Django and Celery look for things: these only import, and may import any room.
 DISCOVERY = {
     "assurance",
@@ -106,6 +107,17 @@ def test_no_module_imports_a_private_name_from_another_room():
         for module in MODULES
         for target, name, line in imports(module)
         if _ours(target) and name and name.startswith("_") and node_of(target) != node_of(module)
+    ]
+    assert not found, found
+
+
+def test_nothing_imports_the_api():
+    found = [
+        f"{module}:{line} imports {target}"
+        for module in MODULES
+        if node_of(module) != "api"
+        for target, _, line in imports(module)
+        if target.split(".")[0] == "api"
     ]
     assert not found, found
 
