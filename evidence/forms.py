@@ -1,6 +1,7 @@
 from django import forms
 
-from assurance.common.forms import DATE, not_future
+from assurance.cases.workflow import MIN_REASON_LENGTH
+from assurance.common.forms import DATE, ReasonField, not_future
 from domains.models import EvidenceCategory, Framework
 
 from .models import (
@@ -74,15 +75,13 @@ def _max_mb():
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this evidence withdrawn?",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        min_length=10,
-    )
+    reason = ReasonField(label="Why is this evidence withdrawn?", min_length=MIN_REASON_LENGTH)
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "withdraw_%s")
+    def __init__(self, *args, item, **kwargs):
+        # One form per evidence item on the case page: ids must not repeat.
+        kwargs.setdefault("auto_id", f"withdraw-{item.uuid}-%s")
         super().__init__(*args, **kwargs)
+        self.item_uuid = item.uuid
 
 
 class LinkForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.services import case_state, require_active
 from assurance.common.history import records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.organisations.permissions import can_write
 from domains.roles import Role
 
@@ -103,6 +104,7 @@ def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) ->
         )
     if len((reason or "").strip()) < wf.MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why this evidence is withdrawn (a short sentence)."})
+    check_reason_length(reason.strip())
     with transaction.atomic():
         locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
         if locked.withdrawn_at is None:

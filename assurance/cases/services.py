@@ -7,6 +7,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
 from assurance.common.history import records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.organisations.models import Location
 from assurance.organisations.permissions import can_write
@@ -119,6 +120,7 @@ def case_update(*, actor, actor_roles, case, version: int, **fields) -> Improvem
 
 @records_actor
 def case_set_status(*, actor, actor_roles, case, new_status: str, reason: str) -> ImprovementCase:
+    check_reason_length((reason or "").strip())
     with transaction.atomic():
         locked = _lock_case(case)
         wf.can_close(
@@ -183,6 +185,7 @@ def _advance_case(case) -> None:
 
 @records_actor
 def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRecord:
+    check_reason_length((reason or "").strip())
     with transaction.atomic():
         locked_case = _lock_case(case)
         step = _step_for_update(locked_case, number)

@@ -72,10 +72,10 @@ def evidence_add(request, case_uuid):
 def evidence_withdraw(request, item_uuid):
     item = get_evidence_item_for_user(request.user, item_uuid)
     case = item.case
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, item=item)
+    anchor = f"evidence-{item.uuid}"
     if not form.is_valid():
-        messages.error(request, "Say why this evidence is withdrawn (at least a short sentence).")
-        return respond(request, case, anchor="evidence")
+        return respond(request, case, forms={"withdraw": form}, anchor=anchor)
     try:
         evidence_services.evidence_withdraw(
             actor=request.user,
@@ -83,6 +83,9 @@ def evidence_withdraw(request, item_uuid):
             item=item,
             reason=form.cleaned_data["reason"],
         )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={"withdraw": form}, anchor=anchor)
     except wf.WorkflowError as exc:
         return forbidden(request, str(exc))
     messages.success(request, "Evidence withdrawn. It stays in the history with your reason.")

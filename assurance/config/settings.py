@@ -114,6 +114,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "organisations:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# History: change reasons (e.g. "Withdrawn: <the reason>") are kept whole in a text column.
+# Reasons themselves are limited in forms, models and services (assurance/common/reasons.py).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # Login throttling (django-axes): lock a username+address pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)

@@ -1,6 +1,6 @@
 from django import forms
 
-from assurance.common.forms import DATE, TEXT
+from assurance.common.forms import DATE, TEXT, ReasonField
 from assurance.escalations.models import EscalationStatus
 
 # --- Proportionality: escalations and the rating picture ----------------------------------
@@ -40,7 +40,7 @@ class EscalationUpdateForm(forms.Form):
     due_on = forms.DateField(label="Due on", widget=DATE, required=False)
     status = forms.ChoiceField(choices=())
     outcome = forms.CharField(label="Outcome note", widget=TEXT, required=False)
-    cancel_reason = forms.CharField(label="Reason for cancelling", widget=TEXT, required=False)
+    cancel_reason = ReasonField(label="Reason for cancelling", widget=TEXT, required=False)
 
     def __init__(self, *args, escalation, owners, manager, **kwargs):
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.services import require_active
 from assurance.common.history import acting_as, records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.escalations.models import Escalation, EscalationStatus
 from assurance.organisations.access import roles_at_location
@@ -141,6 +142,7 @@ def escalation_update(
                 raise ValidationError(
                     {"cancel_reason": "Say why it is cancelled (a short sentence)."}
                 )
+            check_reason_length(cancel_reason.strip(), field="cancel_reason")
             if status == EscalationStatus.DONE and not (outcome or locked.outcome).strip():
                 raise ValidationError({"outcome": "Record the outcome before marking it done."})
             locked.status = status
