@@ -20,7 +20,6 @@ that explanation, so nobody gets a reminder twice and the gap is visible.
 """
 
 import logging
-import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
+from assurance.common.mail import PERMANENT_EMAIL_ERRORS, TRANSIENT_EMAIL_ERRORS
 from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
 from assurance.organisations.models import Location, Membership
 from assurance.reviews import cadence as reviews
@@ -54,9 +54,6 @@ from domains.roles import Role
 
 log = logging.getLogger(__name__)
 
-# Transient: the mail server or network may answer next time. A refused recipient will not.
-TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
-PERMANENT_EMAIL_ERRORS = (smtplib.SMTPRecipientsRefused,)
 
 
 class TransientDeliveryError(Exception):
