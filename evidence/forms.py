@@ -62,7 +62,7 @@ class EvidenceForm(forms.ModelForm):
         self.fields["team"].queryset = case.location.teams.active()
         self.fields["team"].required = False
         self.fields["stance"].initial = Stance.SUPPORTS
-        self.fields["files"].help_text += f" Up to {_max_mb()} MB each."
+        self.fields["files"].help_text += f" Up to {_max_mb()} MB in all."
 
     def clean_occurred_on(self):
         return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)

@@ -23,7 +23,7 @@ from .models import (
     Source,
     Stance,
 )
-from .uploads import check_upload
+from .uploads import check_total, check_upload
 
 
 def _require_team_at_location(team, case):
@@ -58,6 +58,11 @@ def evidence_add(
     for upload in files:
         try:
             checked.append(check_upload(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if not errors:
+        try:
+            check_total(files)
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:

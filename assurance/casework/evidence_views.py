@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.casework.views import respond
+from assurance.common.middleware import upload_limit
 from assurance.common.views import add_errors, forbidden
 from assurance.organisations.permissions import can_write
 from evidence import services as evidence_services
+from evidence import uploads
 from evidence.access import get_evidence_item_for_user
 from evidence.forms import (
     EmbeddingActionForm,
@@ -30,6 +32,11 @@ def _writer_case(request, case_uuid):
     return case, None
 
 
+@upload_limit(
+    max_bytes=uploads.max_bytes,
+    message=uploads.upload_too_large,
+    htmx_target="#evidence-upload-error",
+)
 @require_POST
 @login_required
 def evidence_add(request, case_uuid):
@@ -118,5 +125,9 @@ def _step_row_view(form_class, service, key, anchor):
 
 
 link_add = _step_row_view(LinkForm, evidence_services.link_save, "link", "step-2")
-check_add = _step_row_view(PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3")
-action_add = _step_row_view(EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4")
+check_add = _step_row_view(
+    PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3"
+)
+action_add = _step_row_view(
+    EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4"
+)

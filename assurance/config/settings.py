@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware: refuses an oversized upload before anything reads its body.
+    "assurance.common.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -173,9 +175,13 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Uploads
+# Uploads. EVIDENCE_MAX_UPLOAD_MB is the largest evidence upload (its files together); a
+# request declaring more is refused with 413 before its body is read
+# (assurance.common.middleware.UploadLimitMiddleware). Form fields other than files may carry
+# up to DATA_UPLOAD_MAX_MEMORY_SIZE (text forms need far less); Django refuses more with 400.
+# The request body itself is capped by the reverse proxy (README, "Production").
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=20)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Readiness thresholds (the judgement aid). JSON merged over the defaults in
