@@ -1,15 +1,51 @@
 """Request and response guards that apply to every view.
 
+- `PermissionsPolicyMiddleware`: the Permissions-Policy header on every response
+  (settings.PERMISSIONS_POLICY), turning off browser features no page uses.
+- `NoStoreForSignedInMiddleware`: `Cache-Control: no-store` on every response to a signed-in
+  person, so no browser or proxy keeps a copy of a page about people's care.
 - `UploadLimitMiddleware`: a view marked with `@upload_limit(...)` refuses a request whose
   Content-Length is over its limit with 413 before anything reads the body (it must sit
   before CsrfViewMiddleware, which reads the form for its token).
+
+The Content-Security-Policy header comes from django-csp (settings.CONTENT_SECURITY_POLICY).
 """
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 MB = 1024 * 1024
+
+
+def permissions_policy(policy: dict) -> str:
+    """{"camera": [], "fullscreen": ["self"]} -> 'camera=(), fullscreen=(self)'."""
+    return ", ".join(f"{feature}=({' '.join(allow)})" for feature, allow in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 def upload_limit(*, max_bytes, message, htmx_target):
