@@ -277,8 +277,10 @@ def case_status(request, case_uuid):
         add_errors(form, exc)
         return respond(request, case, forms={"status": form}, anchor="close")
     except wf.WorkflowError as exc:
-        form.add_error(None, str(exc))
-        return respond(request, case, forms={"status": form}, anchor="close")
+        # Not a matter of what was typed (e.g. the case is already closed): the form may no
+        # longer be shown, so say it at the top of the page.
+        messages.error(request, str(exc))
+        return redirect("casework:case_detail", case_uuid=case.uuid)
     messages.success(request, f"Case {form.cleaned_data['status']}.")
     return redirect("casework:case_detail", case_uuid=case.uuid)
 
@@ -532,8 +534,9 @@ def step_reopen(request, case_uuid, number):
         add_errors(form, exc)
         return respond(request, case, forms={f"reopen-{number}": form}, anchor=anchor)
     except wf.WorkflowError as exc:
-        form.add_error(None, str(exc))
-        return respond(request, case, forms={f"reopen-{number}": form}, anchor=anchor)
+        # E.g. the step is no longer completed: its reopen form is not shown any more.
+        messages.error(request, str(exc))
+        return respond(request, case, anchor=anchor)
     messages.success(
         request, f"Step {number} reopened. The earlier version is kept in the history."
     )

@@ -238,3 +238,25 @@ def test_the_history_holds_long_change_reasons():
     assert len(columns) > 10
     for column in columns:
         assert column.get_internal_type() == "TextField", column
+
+
+def test_reopening_a_step_that_is_not_completed_says_why(client, case, registered_manager):
+    client.force_login(registered_manager)
+    url = reverse("casework:step_reopen", args=[case.uuid, 2])
+    response = client.post(url, {"reason": "Needs another look at the evidence."}, follow=True)
+    assert response.status_code == 200
+    assert "Step 2 is not completed, so there is nothing to reopen." in response.content.decode()
+    response = client.post(
+        url, {"reason": "Needs another look at the evidence."}, HTTP_HX_REQUEST="true"
+    )
+    assert "Step 2 is not completed" in response.content.decode()
+
+
+def test_closing_a_closed_case_says_why(client, case, registered_manager):
+    client.force_login(registered_manager)
+    url = reverse("casework:case_status", args=[case.uuid])
+    data = {"status": "closed", "reason": "The work is embedded across all units."}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain[-1][1] == 302
+    assert "A case that is closed cannot become closed." in response.content.decode()
