@@ -1,6 +1,7 @@
 from django import forms
 
-from assurance.common.forms import DATE, not_future
+from assurance.cases.workflow import MIN_REASON_LENGTH
+from assurance.common.forms import DATE, ReasonField, not_future
 from domains.models import EvidenceCategory, Framework
 
 from .models import (
@@ -62,7 +63,7 @@ class EvidenceForm(forms.ModelForm):
         self.fields["team"].queryset = case.location.teams.active()
         self.fields["team"].required = False
         self.fields["stance"].initial = Stance.SUPPORTS
-        self.fields["files"].help_text += f" Up to {_max_mb()} MB each."
+        self.fields["files"].help_text += f" Up to {_max_mb()} MB in all."
 
     def clean_occurred_on(self):
         return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)
@@ -84,15 +85,13 @@ def _max_mb():
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this evidence withdrawn?",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        min_length=10,
-    )
+    reason = ReasonField(label="Why is this evidence withdrawn?", min_length=MIN_REASON_LENGTH)
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "withdraw_%s")
+    def __init__(self, *args, item, **kwargs):
+        # One form per evidence item on the case page: ids must not repeat.
+        kwargs.setdefault("auto_id", f"withdraw-{item.uuid}-%s")
         super().__init__(*args, **kwargs)
+        self.item_uuid = item.uuid
 
 
 class LinkForm(forms.Form):

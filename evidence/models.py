@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from assurance.common.history import get_history_user
+from assurance.common.reasons import reason_field
 
 
 class Source(models.TextChoices):
@@ -63,7 +64,7 @@ class EvidenceItem(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_reason = reason_field()
     history = HistoricalRecords(get_user=get_history_user)
 
     objects = EvidenceItemQuerySet.as_manager()

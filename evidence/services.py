@@ -10,6 +10,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.services import case_state, require_active
 from assurance.common.history import records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.common.storage import save_verified
 from assurance.organisations.permissions import can_write
 from domains.roles import Role
@@ -27,7 +28,7 @@ from .models import (
     Source,
     Stance,
 )
-from .uploads import check_upload
+from .uploads import check_total, check_upload
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,11 @@ def evidence_add(
             checked.append(check_upload(upload))
         except ValidationError as exc:
             errors.extend(exc.messages)
+    if not errors:
+        try:
+            check_total(files)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     if errors:
         raise ValidationError({"files": errors})
     written = []
@@ -135,6 +141,7 @@ def evidence_withdraw(*, actor, actor_roles, item: EvidenceItem, reason: str) ->
         )
     if len((reason or "").strip()) < wf.MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why this evidence is withdrawn (a short sentence)."})
+    check_reason_length(reason.strip())
     with transaction.atomic():
         locked = EvidenceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
         # A closed case is read-only: its figures and past reports stand as they are.

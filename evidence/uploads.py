@@ -45,7 +45,28 @@ class CheckedFile:
 
 
 def max_bytes() -> int:
+    """The largest upload: one file, or all the files of one submission together."""
     return settings.EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def too_large(label: str, size: int) -> str:
+    limit = settings.EVIDENCE_MAX_UPLOAD_MB
+    return f"{label} is {size / 1024 / 1024:.1f} MB; the limit is {limit} MB."
+
+
+def upload_too_large(size: int) -> str:
+    """Said when a whole upload is refused from its size alone, before it is read."""
+    return too_large("The upload", size)
+
+
+def check_total(uploads) -> None:
+    total = sum(upload.size for upload in uploads)
+    if total > max_bytes():
+        raise ValidationError(
+            f"The files come to {total / 1024 / 1024:.1f} MB together; the limit is "
+            f"{settings.EVIDENCE_MAX_UPLOAD_MB} MB for one upload.",
+            code="size",
+        )
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -77,11 +98,7 @@ def check_upload(upload) -> CheckedFile:
     if upload.size == 0:
         raise ValidationError(f"{label} is empty.", code="empty")
     if upload.size > max_bytes():
-        raise ValidationError(
-            f"{label} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{settings.EVIDENCE_MAX_UPLOAD_MB} MB.",
-            code="size",
-        )
+        raise ValidationError(too_large(label, upload.size), code="size")
     content_type, expected = ALLOWED[extension]
     upload.seek(0)
     head = upload.read(_SNIFF_BYTES)

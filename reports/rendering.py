@@ -1,9 +1,11 @@
 """HTML -> PDF with WeasyPrint, never reaching the network.
 
-The report templates inline their CSS and SVG, so a report needs no fetches at all. The URL
-fetcher still allows the project's own static files (for anything added later) and refuses
-every other URL, so text a user typed can never make a report call out. Stored files
-(evidence) may live in an object store, not on this disk, so they are never fetched by path.
+The stylesheet is static/css/report.css: the HTML preview (a served page, under the Content
+Security Policy) links to it, and the PDF inlines it, together with its SVG charts, so a
+report needs no fetches at all. The URL fetcher still allows the project's own static files
+(for anything added later) and refuses every other URL, so text a user typed can never make
+a report call out. Stored files (evidence) may live in an object store, not on this disk, so
+they are never fetched by path.
 """
 
 from pathlib import Path
@@ -57,8 +59,19 @@ def _fetcher_class():
     return SafeURLFetcher
 
 
+REPORT_CSS = "css/report.css"
+
+
+def report_css() -> str:
+    """The report stylesheet's text, inlined into the PDF's HTML."""
+    return Path(finders.find(REPORT_CSS)).read_text(encoding="utf-8")
+
+
 def render_html(template: str, context: dict, *, preview: bool = False) -> str:
-    return render_to_string(template, {**context, "preview": preview})
+    extra = {"preview": preview}
+    if not preview:
+        extra["report_css"] = report_css()
+    return render_to_string(template, {**context, **extra})
 
 
 def render_pdf(html: str, target=None) -> bytes | None:

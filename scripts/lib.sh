@@ -48,18 +48,26 @@ ensure_system() {
 }
 
 ensure_venv() {
-  # ensure_venv EXTRAS : create the virtual environment and install the project once per
-  # change of pyproject.toml (a stamp file keeps repeat runs fast).
+  # ensure_venv [test] : create the virtual environment and install the locked dependencies
+  # (requirements.lock, or requirements-test.lock with the test extras), then the project
+  # itself without dependencies. Repeated only when pyproject.toml or the lock file changes:
+  # the stamp file holds a checksum of both.
   local extras=${1:-}
+  local lock=requirements.lock
+  if [ "$extras" = "test" ]; then lock=requirements-test.lock; fi
+  [ -f "$lock" ] || die "$lock is missing. Regenerate it with: bash scripts/lock.sh"
   if [ ! -x "$VENV/bin/python" ]; then
     say "Creating virtual environment in $VENV"
     "$PYTHON" -m venv "$VENV" || die "Could not create $VENV with $PYTHON."
   fi
   local stamp="$VENV/.installed${extras:+-$extras}"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    say "Installing the project${extras:+ with [$extras]} (first run takes a minute)"
+  local sum; sum=$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+    say "Installing the locked dependencies from $lock (first run takes a minute)"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".${extras:+[$extras]}" || die "pip install failed (see above)."
-    touch "$stamp"
+    "$VENV/bin/python" -m pip install -q -r "$lock" \
+      || die "pip could not install $lock (see above)."
+    "$VENV/bin/python" -m pip install -q --no-deps -e . || die "pip install -e . failed (see above)."
+    echo "$sum" > "$stamp"
   fi
 }

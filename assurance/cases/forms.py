@@ -1,7 +1,8 @@
 from django import forms
 
 from assurance.cases.models import ImprovementCase, Indicator, Reading
-from assurance.common.forms import DATE, TEXT, not_future
+from assurance.cases.workflow import MIN_REASON_LENGTH
+from assurance.common.forms import DATE, TEXT, ReasonField, not_future
 
 # --- Improvement cases -------------------------------------------------------------------
 
@@ -54,13 +55,21 @@ class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("closed", "Close the case"), ("withdrawn", "Withdraw it"), ("open", "Reopen it")]
     )
-    reason = forms.CharField(widget=TEXT, min_length=10)
+    reason = ReasonField(widget=TEXT, min_length=MIN_REASON_LENGTH)
 
     def __init__(self, *args, closing=True, **kwargs):
         kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
         if closing:  # the close-or-withdraw form offers no reopening
             self.fields["status"].choices = self.fields["status"].choices[:2]
+
+
+class StepReopenForm(forms.Form):
+    reason = ReasonField(label="Why does this step need reopening?", min_length=MIN_REASON_LENGTH)
+
+    def __init__(self, *args, number, **kwargs):
+        kwargs.setdefault("auto_id", f"reopen{number}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class IndicatorForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from assurance.common.history import get_history_user
+from assurance.common.reasons import reason_field
 from assurance.organisations.models import Location, Team
 from domains.roles import Role
 
@@ -46,7 +47,7 @@ class ImprovementCase(models.Model):
     )
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     current_step = models.PositiveSmallIntegerField(default=1)
-    status_reason = models.TextField(blank=True)
+    status_reason = reason_field()
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

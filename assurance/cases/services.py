@@ -11,6 +11,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
 from assurance.common.history import records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.organisations.models import Location
 from assurance.organisations.permissions import CASE_OPENER_ROLES, INDICATOR_ROLES, can_write
@@ -123,6 +124,7 @@ def case_update(*, actor, actor_roles, case, version: int, **fields) -> Improvem
 
 @records_actor
 def case_set_status(*, actor, actor_roles, case, new_status: str, reason: str) -> ImprovementCase:
+    check_reason_length((reason or "").strip())
     with transaction.atomic():
         locked = _lock_case(case)
         wf.can_close(
@@ -190,6 +192,7 @@ def _advance_case(case) -> None:
 
 @records_actor
 def step_reopen(*, actor, actor_roles, case, number: int, reason: str) -> StepRecord:
+    check_reason_length((reason or "").strip())
     with transaction.atomic():
         locked_case = _lock_case(case)
         step = _step_for_update(locked_case, number)

@@ -11,9 +11,11 @@ from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.casework.services import judgement_changes_notify
 from assurance.casework.views import respond
+from assurance.common.middleware import upload_limit
 from assurance.common.views import add_errors, forbidden
 from assurance.organisations.permissions import can_write
 from evidence import services as evidence_services
+from evidence import uploads
 from evidence.access import get_evidence_item_for_user
 from evidence.forms import (
     EmbeddingActionForm,
@@ -31,6 +33,11 @@ def _writer_case(request, case_uuid):
     return case, None
 
 
+@upload_limit(
+    max_bytes=uploads.max_bytes,
+    message=uploads.upload_too_large,
+    htmx_target="#evidence-upload-error",
+)
 @require_POST
 @login_required
 def evidence_add(request, case_uuid):
@@ -75,10 +82,10 @@ def evidence_add(request, case_uuid):
 def evidence_withdraw(request, item_uuid):
     item = get_evidence_item_for_user(request.user, item_uuid)
     case = item.case
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, item=item)
+    anchor = f"evidence-{item.uuid}"
     if not form.is_valid():
-        messages.error(request, "Say why this evidence is withdrawn (at least a short sentence).")
-        return respond(request, case, anchor="evidence")
+        return respond(request, case, forms={"withdraw": form}, anchor=anchor)
     try:
         evidence_services.evidence_withdraw(
             actor=request.user,
@@ -86,6 +93,9 @@ def evidence_withdraw(request, item_uuid):
             item=item,
             reason=form.cleaned_data["reason"],
         )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={"withdraw": form}, anchor=anchor)
     except wf.WorkflowError as exc:
         return forbidden(request, str(exc))
     judgement_changes_notify(case=case)

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assurance.cases import services as cases_services
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user, get_indicator_for_user, visible_cases
-from assurance.cases.forms import CaseForm, CaseStatusForm, IndicatorForm, ReadingForm
+from assurance.cases.forms import (
+    CaseForm,
+    CaseStatusForm,
+    IndicatorForm,
+    ReadingForm,
+    StepReopenForm,
+)
 from assurance.cases.models import CaseStatus, Indicator, StepRecord
 from assurance.casework import lists as case_lists
 from assurance.casework import timeline
@@ -259,26 +265,31 @@ def case_edit(request, case_uuid):
 def case_status(request, case_uuid):
     case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
     form = CaseStatusForm(request.POST, closing=False)
-    if form.is_valid():
-        try:
-            cases_services.case_set_status(
-                actor=request.user,
-                actor_roles=case.user_roles,
-                case=case,
-                new_status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-            )
-        except wf.WorkflowError as exc:
-            messages.error(request, str(exc))
-        else:
-            done = {"open": "reopened"}.get(
-                form.cleaned_data["status"], form.cleaned_data["status"]
-            )
-            messages.success(request, f"Case {done}.")
-    else:
-        messages.error(
-            request, "Give a reason of at least a short sentence to close, withdraw or reopen."
+    reopening = request.POST.get("status") == wf.OPEN
+    if not form.is_valid():
+        if reopening:  # the reopen form is a plain one: say what is wrong at the top
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("casework:case_detail", case_uuid=case.uuid)
+        return respond(request, case, forms={"status": form}, anchor="close")
+    try:
+        cases_services.case_set_status(
+            actor=request.user,
+            actor_roles=case.user_roles,
+            case=case,
+            new_status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
         )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={"status": form}, anchor="close")
+    except wf.WorkflowError as exc:
+        # Not a matter of what was typed (e.g. the case is already closed): the form may no
+        # longer be shown, so say it at the top of the page.
+        messages.error(request, str(exc))
+        return redirect("casework:case_detail", case_uuid=case.uuid)
+    messages.success(
+        request, "Case reopened." if reopening else f"Case {form.cleaned_data['status']}."
+    )
     return redirect("casework:case_detail", case_uuid=case.uuid)
 
 
@@ -343,6 +354,9 @@ def case_page_context(request, case, *, forms=None, stale=None):
     step_views = []
     for step in data["steps"]:
         edit = wf.can_edit_step(state, step.number, actor_roles=roles)
+        can_reopen = step.is_completed and bool(
+            wf.can_reopen_step(state, step.number, actor_roles=roles)
+        )
         form = None
         if edit:
             form = forms.get(step.number) or STEP_FORMS[step.number](case=case, step=step)
@@ -354,16 +368,25 @@ def case_page_context(request, case, *, forms=None, stale=None):
                 else ("current" if step.number == state.current_step else "later"),
                 "can_edit": bool(edit),
                 "why_not": edit.reason,
-                "can_reopen": step.is_completed
-                and bool(wf.can_reopen_step(state, step.number, actor_roles=roles)),
+                "can_reopen": can_reopen,
+                "reopen_form": (
+                    forms.get(f"reopen-{step.number}") or StepReopenForm(number=step.number)
+                )
+                if can_reopen
+                else None,
                 "form": form,
                 "artefact": artefact_rows(step),
                 "stale": stale if stale and stale.number == step.number else None,
             }
         )
     by_source = {source: [] for source in Source}
+    failed_withdrawal = forms.get("withdraw")
     for item in data["evidence"]:
         by_source[item.source].append(item)
+        if failed_withdrawal is not None and failed_withdrawal.item_uuid == item.uuid:
+            item.withdraw_form = failed_withdrawal
+        elif writer and not item.is_withdrawn:
+            item.withdraw_form = WithdrawForm(item=item)
     evidence_ids = [item.id for item in data["evidence"]]
     return {
         "case": case,
@@ -408,8 +431,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "link_form": forms.get("link") or LinkForm(case=case, evidence_items=data["evidence"]),
         "check_form": forms.get("check") or PracticeCheckForm(case=case),
         "action_form": forms.get("action") or EmbeddingActionForm(case=case),
-        "withdraw_form": WithdrawForm(),
-        "status_form": CaseStatusForm(),
+        "status_form": forms.get("status") or CaseStatusForm(),
     }
 
 
@@ -506,21 +528,32 @@ def step_form(request, case_uuid, number):
 @login_required
 def step_reopen(request, case_uuid, number):
     case = get_case_for_user(request.user, case_uuid, roles=CASE_MANAGER_ROLES)
+    if number not in STEP_FORMS:
+        messages.error(request, f"There is no step {number}.")
+        return respond(request, case)
+    form = StepReopenForm(request.POST, number=number)
+    anchor = f"step-{number}"
+    if not form.is_valid():
+        return respond(request, case, forms={f"reopen-{number}": form}, anchor=anchor)
     try:
         cases_services.step_reopen(
             actor=request.user,
             actor_roles=case.user_roles,
             case=case,
             number=number,
-            reason=request.POST.get("reason", ""),
+            reason=form.cleaned_data["reason"],
         )
-    except (wf.WorkflowError, StepRecord.DoesNotExist) as exc:
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return respond(request, case, forms={f"reopen-{number}": form}, anchor=anchor)
+    except wf.WorkflowError as exc:
+        # E.g. the step is no longer completed: its reopen form is not shown any more.
         messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, f"Step {number} reopened. The earlier version is kept in the history."
-        )
-    return respond(request, case, anchor=f"step-{number}")
+        return respond(request, case, anchor=anchor)
+    messages.success(
+        request, f"Step {number} reopened. The earlier version is kept in the history."
+    )
+    return respond(request, case, anchor=anchor)
 
 
 # --- indicators ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django import forms
 
-from assurance.common.forms import DATE, TEXT
+from assurance.common.forms import DATE, TEXT, ReasonField
 from assurance.escalations.models import EscalationStatus
 
 # --- Proportionality: escalations and the rating picture ----------------------------------
@@ -46,7 +46,7 @@ class EscalationUpdateForm(forms.Form):
         help_text="What was done and why: kept with this change on the escalation's record.",
     )
     outcome = forms.CharField(label="Outcome note", widget=TEXT, required=False)
-    cancel_reason = forms.CharField(label="Reason for cancelling", widget=TEXT, required=False)
+    cancel_reason = ReasonField(label="Reason for cancelling", widget=TEXT, required=False)
 
     def __init__(self, *args, escalation, owners, manager, statuses, **kwargs):
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
+from assurance.common.reasons import reason_field
 from assurance.escalations import rules
 from assurance.organisations.models import Provider
 
@@ -84,7 +85,7 @@ class Escalation(models.Model):
     status = models.CharField(
         max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
     )
-    cancel_reason = models.TextField(blank=True)
+    cancel_reason = reason_field()
     outcome = models.TextField("outcome note", blank=True)
     # Automatic escalations carry a key so a retry or a re-run raises each one once only.
     dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.services import require_active
 from assurance.common.history import acting_as, records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.common.stale import StaleEdit, stale_message
 from assurance.escalations import rules
 from assurance.escalations.models import (
@@ -167,6 +168,8 @@ def escalation_update(
         raise wf.WorkflowError("Only the Registered Manager or a Senior Leader can reassign it.")
     note = (note or "").strip()
     cancel_reason = (cancel_reason or "").strip()
+    check_reason_length(cancel_reason, field="cancel_reason")
+    check_reason_length(note, field="note")
     with transaction.atomic():
         locked = (
             # of=self: case and provider are each optional, so their joins are outer ones

@@ -1,18 +1,13 @@
 """State-changing writes for organisations: memberships (granting and ending roles) and teams."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from assurance.common.history import records_actor
+from assurance.common.queueing import enqueue
+from assurance.organisations import tasks
 from assurance.organisations.models import Location, Membership, Provider, Team
 from assurance.organisations.permissions import (
     EITHER_SCOPE_ROLES,
@@ -79,7 +74,8 @@ def membership_grant(
     except IntegrityError as exc:
         raise ValidationError("This person already holds that role here.") from exc
     if created_user:
-        transaction.on_commit(lambda: send_welcome_email(user=user, membership=membership))
+        # After commit, through Celery: a mail server that is down never fails the request.
+        enqueue(tasks.send_welcome_email, membership.pk)
     return membership
 
 
@@ -107,19 +103,3 @@ def team_archive(*, team: Team) -> Team:
         team.archived_at = timezone.now()
         team.save(update_fields=["archived_at"])
     return team
-
-
-def send_welcome_email(*, user, membership: Membership) -> None:
-    """Tell a new member they have access, with a one-time link to set a password."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = settings.SITE_URL + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-    )
-    context = {"user": user, "membership": membership, "link": link}
-    send_mail(
-        subject="You have been given access to care assurance",
-        message=render_to_string("registration/welcome_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )

@@ -1,6 +1,8 @@
 from django import forms
 
 from assurance.cases.workflow import MIN_REASON_LENGTH
+from assurance.common.forms import ReasonField
+from assurance.common.reasons import REASON_MAX_LENGTH
 from assurance.reviews.services import OUTCOMES
 
 # --- Reviews ---------------------------------------------------------------------------
@@ -22,10 +24,10 @@ class ReviewCompleteForm(forms.Form):
 
 
 class ReviewSkipForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = ReasonField(
         min_length=MIN_REASON_LENGTH,
-        help_text="Kept on the record. The next review is created as usual.",
+        help_text=f"Kept on the record. The next review is created as usual. Up to "
+        f"{REASON_MAX_LENGTH:,} characters.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
+from assurance.common.reasons import reason_field
 from assurance.escalations.models import Escalation
 from assurance.organisations.models import Location, Provider
 
@@ -90,7 +91,7 @@ class Review(models.Model):
     status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DUE)
     outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
     notes = models.TextField(blank=True)
-    skip_reason = models.TextField(blank=True)
+    skip_reason = reason_field()
     # The readiness figures the reviewer saw and the thresholds they were compared with,
     # kept with the review (monthly reviews).
     figures = models.JSONField(default=dict, blank=True)

@@ -27,7 +27,6 @@ UPDATE): a worker killed exactly there would have its digest sent again.
 """
 
 import logging
-import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from django.utils import timezone
 
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
+from assurance.common.mail import PERMANENT_EMAIL_ERRORS, TRANSIENT_EMAIL_ERRORS
 from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
 from assurance.organisations.models import Location, Membership
 from assurance.reviews import cadence as reviews
@@ -60,10 +60,6 @@ from assurance.reviews.services import reviews_schedule
 from domains.roles import Role
 
 log = logging.getLogger(__name__)
-
-# Transient: the mail server or network may answer next time. A refused recipient will not.
-TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
-PERMANENT_EMAIL_ERRORS = (smtplib.SMTPRecipientsRefused,)
 
 
 class TransientDeliveryError(Exception):
@@ -195,16 +191,31 @@ def _review_claims(today):
 
 
 def _escalation_claims(today):
-    """Active escalations -> their owner, or the location's Registered Managers when nobody
-    owns it; at 14 days overdue also the Registered Managers (for someone else's) and the
-    provider's Senior Leaders. A provider-wide escalation (no case) -> its owner, or the
-    provider's Senior Leaders when nobody owns it (and at 14 days overdue, for someone
-    else's)."""
+    """Active escalations of open cases -> their owner while they still hold a role at the
+    case's location (or provider-wide), otherwise the location's Registered Managers, as for
+    an escalation nobody owns; at 14 days overdue also the Registered Managers (for someone
+    else's) and the provider's Senior Leaders. A provider-wide escalation (no case) -> its
+    owner while they hold a current role there, or the provider's Senior Leaders when nobody
+    owns it (and at 14 days overdue, for someone else's)."""
     t = _tables()
     stage, stage_params = _stage_case("e.due_on", today)
     member = "m.ended_at IS NULL AND (m.expires_on IS NULL OR m.expires_on >= %s)"
     member_params = [_sql_date(today)]
+    # The owner holds a current role where the case is: at its location, or provider-wide.
+    owner_current = f"""EXISTS (
+        SELECT 1 FROM {t["M"]} om
+        WHERE om.user_id = e.owner_id
+          AND (om.location_id = c.location_id
+               OR (om.location_id IS NULL AND om.provider_id = l.provider_id))
+          AND om.ended_at IS NULL AND (om.expires_on IS NULL OR om.expires_on >= %s))"""  # noqa: S608
+    # A provider-wide escalation's owner holds a current provider-wide role there.
+    owner_current_provider = f"""EXISTS (
+        SELECT 1 FROM {t["M"]} om
+        WHERE om.user_id = e.owner_id
+          AND om.location_id IS NULL AND om.provider_id = e.provider_id
+          AND om.ended_at IS NULL AND (om.expires_on IS NULL OR om.expires_on >= %s))"""  # noqa: S608
     active = _quoted(ESCALATION_ACTIVE)
+    active_case = _quoted(wf.ACTIVE_STATUSES)
     horizon = _sql_date(reviews.horizon(today))
     cutoff = _sql_date(reviews.next_level_cutoff(today))
     base = f"""
@@ -212,20 +223,22 @@ def _escalation_claims(today):
         JOIN {t["C"]} c ON c.id = e.case_id
         JOIN {t["L"]} l ON l.id = c.location_id
     """
+    live = f"e.status IN ({active}) AND c.status IN ({active_case})"
     sql = f"""
         SELECT e.id AS item_id, {stage} AS stage, e.due_on AS due_on, e.owner_id AS user_id,
                '{Audience.OWNER}' AS audience, l.provider_id AS provider_id,
                c.location_id AS location_id
         {base}
         JOIN {t["U"]} u ON u.id = e.owner_id
-        WHERE e.status IN ({active}) AND e.due_on <= %s AND u.is_active = %s
+        WHERE {live} AND e.due_on <= %s AND u.is_active = %s AND {owner_current}
         UNION ALL
         SELECT e.id, {stage}, e.due_on, m.user_id, '{Audience.REGISTERED_MANAGER}',
                l.provider_id, c.location_id
         {base}
         JOIN {t["M"]} m ON m.location_id = c.location_id
         JOIN {t["U"]} u ON u.id = m.user_id
-        WHERE e.status IN ({active}) AND e.due_on <= %s AND e.owner_id IS NULL
+        WHERE {live} AND e.due_on <= %s
+          AND (e.owner_id IS NULL OR NOT {owner_current})
           AND m.role = '{Role.REGISTERED_MANAGER}' AND {member} AND u.is_active = %s
         UNION ALL
         SELECT e.id, '{reviews.OVERDUE_14}', e.due_on, m.user_id, '{Audience.NEXT_LEVEL}',
@@ -233,7 +246,7 @@ def _escalation_claims(today):
         {base}
         JOIN {t["M"]} m ON m.location_id = c.location_id
         JOIN {t["U"]} u ON u.id = m.user_id
-        WHERE e.status IN ({active}) AND e.due_on <= %s
+        WHERE {live} AND e.due_on <= %s
           AND e.owner_id IS NOT NULL AND m.user_id <> e.owner_id
           AND m.role = '{Role.REGISTERED_MANAGER}' AND {member} AND u.is_active = %s
         UNION ALL
@@ -242,7 +255,7 @@ def _escalation_claims(today):
         {base}
         JOIN {t["M"]} m ON m.provider_id = l.provider_id AND m.location_id IS NULL
         JOIN {t["U"]} u ON u.id = m.user_id
-        WHERE e.status IN ({active}) AND e.due_on <= %s
+        WHERE {live} AND e.due_on <= %s
           AND (e.owner_id IS NULL OR m.user_id <> e.owner_id)
           AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
         UNION ALL
@@ -250,7 +263,7 @@ def _escalation_claims(today):
         FROM {t["E"]} e
         JOIN {t["U"]} u ON u.id = e.owner_id
         WHERE e.case_id IS NULL AND e.status IN ({active}) AND e.due_on <= %s
-          AND u.is_active = %s
+          AND u.is_active = %s AND {owner_current_provider}
         UNION ALL
         SELECT e.id, {stage}, e.due_on, m.user_id, '{Audience.SENIOR_LEADER}', e.provider_id,
                NULL
@@ -258,7 +271,7 @@ def _escalation_claims(today):
         JOIN {t["M"]} m ON m.provider_id = e.provider_id AND m.location_id IS NULL
         JOIN {t["U"]} u ON u.id = m.user_id
         WHERE e.case_id IS NULL AND e.status IN ({active}) AND e.due_on <= %s
-          AND e.owner_id IS NULL
+          AND (e.owner_id IS NULL OR NOT {owner_current_provider})
           AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
         UNION ALL
         SELECT e.id, '{reviews.OVERDUE_14}', e.due_on, m.user_id, '{Audience.NEXT_LEVEL}',
@@ -270,13 +283,14 @@ def _escalation_claims(today):
           AND e.owner_id IS NOT NULL AND m.user_id <> e.owner_id
           AND m.role = '{Role.SENIOR_LEADER}' AND {member} AND u.is_active = %s
     """  # noqa: S608 - table names and literals are ours; values are parameters
+    today_param = _sql_date(today)
     params = [
-        *stage_params, horizon, True,
-        *stage_params, horizon, *member_params, True,
+        *stage_params, horizon, True, today_param,
+        *stage_params, horizon, today_param, *member_params, True,
         cutoff, *member_params, True,
         cutoff, *member_params, True,
-        *stage_params, horizon, True,
-        *stage_params, horizon, *member_params, True,
+        *stage_params, horizon, True, today_param,
+        *stage_params, horizon, today_param, *member_params, True,
         cutoff, *member_params, True,
     ]  # fmt: skip
     return sql, params
@@ -394,18 +408,64 @@ def describe(row) -> Item:
     )
 
 
-def _why_not_current(row, today) -> str:
+NO_LONGER_A_RECIPIENT = "The person no longer holds a role that receives this reminder."
+
+
+def _roles_held(recipient_id, today):
+    """The recipient's current roles: {(location_id, role)} and {(provider_id, role)}."""
+    at_locations, provider_wide = set(), set()
+    memberships = Membership.objects.current(today).filter(
+        user_id=recipient_id, user__is_active=True
+    )
+    for location_id, provider_id, role in memberships.values_list(
+        "location_id", "provider_id", "role"
+    ):
+        if location_id is None:
+            provider_wide.add((provider_id, role))
+        else:
+            at_locations.add((location_id, role))
+    return at_locations, provider_wide
+
+
+def _still_a_recipient(row, held) -> bool:
+    """Whether the person still holds the role this row was claimed for (the sweep's rule)."""
+    at_locations, provider_wide = held
+    rm = (row.location_id, Role.REGISTERED_MANAGER) in at_locations
+    sl = (row.provider_id, Role.SENIOR_LEADER) in provider_wide
+    if row.audience == Audience.REGISTERED_MANAGER:
+        return rm
+    if row.audience == Audience.SENIOR_LEADER:
+        return sl
+    if row.audience == Audience.NEXT_LEVEL:
+        return rm or sl
+    # The owner: any current role at the case's location, or provider-wide.
+    return any(loc == row.location_id for loc, _ in at_locations) or any(
+        provider == row.provider_id for provider, _ in provider_wide
+    )
+
+
+def _case_gone(case) -> str:
+    if case is not None and case.status not in wf.ACTIVE_STATUSES:
+        return f"The case was {case.get_status_display().lower()} before the reminder went out."
+    return ""
+
+
+def _why_not_current(row, today, held) -> str:
     """Why a claimed row should no longer be sent ("" when it still should)."""
     if row.review_id:
         item = row.review
         if item.status != ReviewStatus.DUE:
             return f"The review was {item.status} before the reminder went out."
-        if item.case_id and item.case.status not in wf.ACTIVE_STATUSES:
-            return "The case was closed before the reminder went out."
+        if gone := _case_gone(item.case if item.case_id else None):
+            return gone
     else:
         item = row.escalation
         if item.status not in ESCALATION_ACTIVE:
             return "The escalation was resolved before the reminder went out."
+        if gone := _case_gone(item.case):
+            return gone
+    if not _still_a_recipient(row, held):
+        return NO_LONGER_A_RECIPIENT
     if item.due_on != row.due_on:
         return "The due date changed before the reminder went out."
     if reviews.stage_for(item.due_on, today) != row.stage:
@@ -488,9 +548,10 @@ def _claim(recipient_id, now):
             .order_by("due_on", "id")
         )
         today = reviews.local_date(now)
+        held = _roles_held(recipient_id, today)
         live, stale = [], {}
         for row in rows:
-            reason = _why_not_current(row, today)
+            reason = _why_not_current(row, today, held)
             if reason:
                 stale.setdefault(reason, []).append(row)
             else:

@@ -15,6 +15,7 @@ from assurance.cases import workflow as wf
 from assurance.cases.models import CaseStatus, ImprovementCase
 from assurance.cases.services import case_set_status
 from assurance.common.history import records_actor
+from assurance.common.reasons import check_reason_length
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.escalations.services import escalation_raise
 from assurance.judgement.figures import case_readiness
@@ -191,6 +192,8 @@ def review_complete(
         raise ValidationError(
             {"notes": "Say why the case can close: the notes become the closing reason."}
         )
+    if outcome == ReviewOutcome.CLOSE_CASE:
+        check_reason_length(notes, field="notes")
     if outcome in (ReviewOutcome.ESCALATE, ReviewOutcome.GAP_OBSERVED) and not notes:
         raise ValidationError({"notes": "Say what you saw, so the escalation has a reason."})
     with transaction.atomic():
@@ -276,6 +279,7 @@ def review_skip(*, actor, actor_roles, review: Review, reason: str, today=None) 
     _require_reviewer(review, actor_roles)
     if len(reason) < wf.MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why the review is skipped (a short sentence)."})
+    check_reason_length(reason)
     with transaction.atomic():
         locked = _lock(review)
         _require_due(locked)

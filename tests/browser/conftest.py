@@ -87,6 +87,18 @@ def page(live_server, browser, viewport):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content Security Policy is enforced: anything it blocks (an inline script or
+    # style, a style htmx injects, eval) shows up as a console message.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Permissions-Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not blocked, f"Blocked by the Content Security Policy: {blocked}"
