@@ -14,8 +14,8 @@ from assurance.common.reasons import REASON_MAX_LENGTH
 from assurance.escalations.models import Escalation, EscalationStatus
 from assurance.reviews.models import Review, ReviewStatus
 from evidence.models import EvidenceItem
-from tests.builders import add_evidence, complete_step, open_case
 from tests.assurance.reviews.conftest import escalation, monthly_review
+from tests.builders import add_evidence, complete_step, open_case
 
 pytestmark = pytest.mark.django_db
 

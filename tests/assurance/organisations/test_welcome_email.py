@@ -111,7 +111,9 @@ def test_the_retries_back_off_up_to_an_hour(location, registered_manager, settin
 
 
 def test_a_refused_address_is_not_retried(location, registered_manager, settings, caplog):
-    settings.EMAIL_BACKEND = "tests.assurance.organisations.test_welcome_email.MailRefusesTheAddress"
+    settings.EMAIL_BACKEND = (
+        "tests.assurance.organisations.test_welcome_email.MailRefusesTheAddress"
+    )
     membership = Membership.objects.get(user=registered_manager)
     task = organisation_tasks.send_welcome_email
     with mock.patch.object(task, "retry") as retry:

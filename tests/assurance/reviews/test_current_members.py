@@ -11,8 +11,8 @@ from assurance.organisations.models import Membership
 from assurance.reviews import reminders
 from assurance.reviews.models import DeliveryStatus, ReminderDelivery
 from domains.roles import Role
-from tests.factories import MembershipFactory, UserFactory
 from tests.assurance.reviews.conftest import escalation, monthly_review
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
