@@ -2,6 +2,8 @@
 cases, evidence items or readings. Returns plain context for the one template that renders
 both the HTML preview and the PDF."""
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from datetime import datetime, time
 
@@ -11,6 +13,7 @@ from django.utils import timezone
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.escalations.models import Escalation
+from assurance.judgement import readiness
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
 from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.organisations.models import Team
@@ -131,7 +134,7 @@ def _case_view(case, teams, today, cutoff, judgements_then=None):
     changes = []
     if judgement:
         changes = fingerprint_changes(
-            judgement.evidence_fingerprint, evidence_fingerprint(evidence, indicators)
+            judgement.evidence_fingerprint, evidence_fingerprint(evidence, indicators, as_of=cutoff)
         )
     per_team = dict(ready.figures.spread.supporting_per_team)
     spread_chart = bar_chart(
@@ -216,6 +219,34 @@ def _review_figures(provider, location, quarter, cutoff) -> dict:
     }
 
 
+def figures_fingerprint(case_views) -> dict:
+    """A SHA-256 of every figure and flag a report shows, whole and per case, so a report made
+    again later can say whether it shows the same (it should, for the same cut-off)."""
+
+    def digest(value) -> str:
+        return hashlib.sha256(
+            json.dumps(value, sort_keys=True, default=str).encode("utf-8")
+        ).hexdigest()
+
+    per_case = {}
+    for view in case_views:
+        judgement = view["judgement"]
+        per_case[str(view["case"].uuid)] = digest(
+            {
+                "figures": readiness.figures_to_dict(view["ready"].figures),
+                "supports": view["ready"].assessment.level,
+                "judgement": judgement
+                and {
+                    "level": judgement.level,
+                    "supported": judgement.supportable_level,
+                    "exceeds": judgement.exceeds_evidence,
+                },
+                "evidence_changed": view["evidence_changes"],
+            }
+        )
+    return {"sha256": digest(per_case), "cases": per_case}
+
+
 def case_summary_data(case, *, now=None) -> dict:
     now = now or timezone.now()
     case = _cases_with_everything(ImprovementCase.objects.filter(pk=case.pk), now).get()
@@ -229,6 +260,7 @@ def case_summary_data(case, *, now=None) -> dict:
         "generated_at": now,
         "data_cutoff": now,
         "c": view,
+        "fingerprint": figures_fingerprint([view]),
     }
 
 
@@ -282,4 +314,5 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         "pictures": pictures,
         "cases": case_views,
         "summary": summary,
+        "fingerprint": figures_fingerprint(case_views),
     }

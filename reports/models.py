@@ -79,6 +79,9 @@ class ReportRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_upload_to, max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # SHA-256 of the figures and flags the report shows, whole and per case (reports/data.py)
+    figures_sha256 = models.CharField(max_length=64, blank=True)
+    case_fingerprints = models.JSONField(default=dict, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
 

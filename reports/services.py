@@ -23,6 +23,7 @@ import logging
 import tempfile
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from assurance.cases.models import ImprovementCase
 from assurance.common.queueing import send_now
 from assurance.common.storage import HashingWriter, save_verified
 from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
@@ -262,6 +264,9 @@ def report_html(run, *, on_stage=lambda stage, progress: None) -> str:
             requested_by=run.requested_by,
         )
     context["generated_by"] = run.requested_by
+    # Kept with the run when it is saved, so a later run can be compared with it.
+    run.figures_sha256 = context["fingerprint"]["sha256"]
+    run.case_fingerprints = context["fingerprint"]["cases"]
     on_stage("Laying out the report", 40)
     return rendering.render_html(rendering.TEMPLATES[run.kind], context)
 
@@ -335,6 +340,8 @@ def report_render(run_id) -> bool:
         file=stored.file.name,
         sha256=digest,
         size=size,
+        figures_sha256=run.figures_sha256,
+        case_fingerprints=run.case_fingerprints,
         heartbeat_at=timezone.now(),
         finished_at=timezone.now(),
     )
@@ -343,6 +350,43 @@ def report_render(run_id) -> bool:
         log.warning("Report run %s was taken over by another worker; file discarded", run_id)
         stored.file.storage.delete(stored.file.name)
     return bool(finished)
+
+
+def run_comparison(run) -> dict | None:
+    """How a finished quarterly report compares with the previous finished run of the same
+    quarter and scope: the same figures, or which cases differ. None when there is none."""
+    if run.kind != ReportKind.QUARTERLY or not run.figures_sha256:
+        return None
+    earlier = (
+        ReportRun.objects.filter(
+            kind=run.kind,
+            provider_id=run.provider_id,
+            location_id=run.location_id,
+            quarter=run.quarter,
+            status=RunStatus.DONE,
+            requested_at__lt=run.requested_at,
+        )
+        .exclude(figures_sha256="")
+        .order_by("-requested_at")
+        .only("uuid", "requested_at", "figures_sha256", "case_fingerprints", "data_cutoff")
+        .first()
+    )
+    if earlier is None:
+        return None
+    if earlier.figures_sha256 == run.figures_sha256:
+        return {"earlier": earlier, "same": True, "differ": []}
+    old, new = earlier.case_fingerprints or {}, run.case_fingerprints or {}
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    titles = dict(
+        ImprovementCase.objects.filter(uuid__in=changed[:50]).values_list("uuid", "title")
+    )
+    return {
+        "earlier": earlier,
+        "same": False,
+        "differ": [titles.get(uuid.UUID(k), k) for k in changed[:50]],
+        "more": max(0, len(changed) - 50),
+        "cutoff_moved": earlier.data_cutoff != run.data_cutoff,
+    }
 
 
 def report_record_download(*, actor, run, via: str = DownloadVia.WEB) -> ReportDownload:

@@ -133,7 +133,8 @@ def report_run(request, run_uuid):
     run = get_report_run_for_user(request.user, run_uuid)
     template = "reports/_run_status.html" if request.htmx else "reports/run_detail.html"
     downloads = run.downloads.select_related("user")[:50]
-    return render(request, template, {"run": run, "downloads": downloads})
+    comparison = services.run_comparison(run) if run.status == "done" else None
+    return render(request, template, {"run": run, "downloads": downloads, "comparison": comparison})
 
 
 def run_file_response(run, request=None):

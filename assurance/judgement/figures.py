@@ -132,7 +132,7 @@ def _digest(payload) -> str:
     ).hexdigest()
 
 
-def evidence_fingerprint(evidence, indicators) -> dict:
+def evidence_fingerprint(evidence, indicators, *, as_of=None) -> dict:
     """SHA-256 of every evidence item (its content and its files' hashes) and of the readings.
 
     Comparing a stored fingerprint with a fresh one tells whether anything a judgement
@@ -152,7 +152,8 @@ def evidence_fingerprint(evidence, indicators) -> dict:
                 "team": item.team_id,
                 "category": item.category_id,
                 "summary": item.summary,
-                "withdrawn": item.withdrawn_at is not None,
+                "withdrawn": item.withdrawn_at is not None
+                and (as_of is None or item.withdrawn_at <= as_of),
                 "files": file_hashes,
             }
         )
@@ -161,6 +162,7 @@ def evidence_fingerprint(evidence, indicators) -> dict:
             (ind.id, str(r.taken_on), str(r.value), r.team_id)
             for ind in indicators
             for r in ind.readings.all()
+            if as_of is None or r.recorded_at <= as_of
         )
     )
     return {"items": items, "files": files, "readings": readings}

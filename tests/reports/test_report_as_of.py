@@ -14,6 +14,7 @@ from evidence.models import LinkStatus
 from reports import data
 from reports.periods import parse_quarter
 from tests.builders import add_evidence, complete_step, open_case, post_judgement
+from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,37 @@ def test_hole_8_a_q3_report_keeps_its_judgement_as_it_stood_at_the_cut_off(
     assert view["earlier_judgements"] == []
     assert after["summary"]["exceeding"] == before["summary"]["exceeding"] == []
     assert view["ready"].figures == _q3(location.provider)[1]["ready"].figures
+
+
+def test_a_q3_report_made_again_after_q4_changes_has_the_same_fingerprint(
+    client, location, team, quality_lead, registered_manager, deputy_manager, team_leader
+):
+    with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC)):
+        case = open_case(location=location, actor=quality_lead)
+        add_evidence(case, quality_lead, source="audits")
+        item = add_evidence(case, quality_lead, source="staff_practice", team=team)
+        for number, actor in [
+            (1, quality_lead),
+            (2, registered_manager),
+            (3, deputy_manager),
+            (4, team_leader),
+        ]:
+            complete_step(case, number, actor)
+        client.force_login(registered_manager)
+        post_judgement(client, case, "contained")
+    first = data.quarterly_data(location.provider, parse_quarter("2026-Q3"))["fingerprint"]
+
+    roles = roles_at_location(registered_manager, location)
+    evidence_services.evidence_withdraw(
+        actor=registered_manager, actor_roles=roles, item=item, reason="Wrong team recorded."
+    )
+    add_evidence(case, quality_lead, source="feedback", stance="contradicts", team=team)
+    TeamFactory(location=location, name="Night team")
+    judgement = ProportionalityJudgement.objects.current().get(case=case)
+    judgement_services.judgement_confirm(
+        actor=registered_manager, actor_roles=roles, judgement=judgement
+    )
+    again = data.quarterly_data(location.provider, parse_quarter("2026-Q3"))["fingerprint"]
+    assert again == first
+    now = data.quarterly_data(location.provider, parse_quarter("2026-Q4"))["fingerprint"]
+    assert now["sha256"] != first["sha256"]
