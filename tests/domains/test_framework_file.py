@@ -123,3 +123,9 @@ def test_the_canonical_hash_ignores_key_order_and_whitespace(data):
     changed = copy.deepcopy(data)
     changed["key_questions"][0]["items"][0]["title"] += "."
     assert canonical_hash(changed) != canonical_hash(data)
+
+
+def test_the_readme_example_is_a_valid_file():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Framework files", 1)[1].split("```json\n", 1)[1].split("```")[0]
+    assert validate(json.loads(example), KNOWN) == []
