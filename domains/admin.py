@@ -38,7 +38,7 @@ class ScoreBandInline(admin.TabularInline):
 
 @admin.register(Framework)
 class FrameworkAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_current", "has_scoring"]
+    list_display = ["name", "slug", "method", "is_current", "has_scoring"]
     inlines = [KeyQuestionInline, ScoreBandInline]
 
 

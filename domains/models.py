@@ -27,15 +27,28 @@ class FrameworkQuerySet(models.QuerySet):
         return self.filter(is_current=True).first()
 
 
+class Method(models.TextChoices):
+    SCORED = "scored", "Scored (statement scores, percentages, bands)"
+    IN_THE_ROUND = "in_the_round", "In the round (no scores; judged against characteristics)"
+
+
 class Framework(models.Model):
+    """A framework version, loaded from a framework file (see domains/framework_file.py)."""
+
     slug = models.SlugField(max_length=40, unique=True, help_text='Version, e.g. "saf-2024".')
     name = models.CharField(max_length=200)
     status_note = models.TextField(blank=True)
     is_current = models.BooleanField(default=False)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.SCORED)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Hash of the loaded file's canonical content: a changed file needs a new slug.",
+    )
     has_scoring = models.BooleanField(
         default=True, help_text="Frameworks without scoring show no computed rating picture."
     )
-    rating_labels = models.JSONField(default=list, help_text="Best first.")
+    rating_labels = models.JSONField(default=list, help_text='The file\'s "ratings", best first.')
     score_scale = models.JSONField(default=dict)
     key_question_scoring = models.TextField(blank=True)
     aggregation_principles = models.JSONField(default=list)
@@ -50,7 +63,10 @@ class Framework(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_current"], condition=Q(is_current=True), name="one_current_framework"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=Method.values), name="framework_method_valid"
+            ),
         ]
 
     def __str__(self):
@@ -74,12 +90,22 @@ class KeyQuestion(models.Model):
 
 
 class QualityStatement(models.Model):
+    """An item of a framework: a quality statement (SAF 2024) or a key line of enquiry."""
+
     key_question = models.ForeignKey(
         KeyQuestion, on_delete=models.PROTECT, related_name="quality_statements"
     )
     code = models.CharField(max_length=8, help_text="The product's own code, e.g. S1.")
     title = models.CharField(max_length=200)
     order = models.PositiveSmallIntegerField()
+    characteristics = models.JSONField(
+        default=dict, blank=True, help_text="Rating characteristics: {rating: text}."
+    )
+    maps_from = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Items of earlier frameworks this one replaces: {"saf-2024": ["S1", "S2"]}.',
+    )
 
     class Meta:
         ordering = ["key_question__order", "order"]
