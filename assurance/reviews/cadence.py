@@ -44,7 +44,12 @@ OVERDUE = "overdue"
 OVERDUE_14 = "overdue_14"
 
 STAGES = (DUE_7, DUE_1, DUE_TODAY, OVERDUE, OVERDUE_14)
+# Evidence with a "counts until" date: its Registered Managers hear 30 and 7 days before.
+EXPIRES_30 = "expires_30"
+EXPIRES_7 = "expires_7"
 STAGE_LABELS = {
+    EXPIRES_30: "Stops counting within 30 days",
+    EXPIRES_7: "Stops counting within 7 days",
     DUE_7: "Due within 7 days",
     DUE_1: "Due tomorrow",
     DUE_TODAY: "Due today",
@@ -222,3 +227,17 @@ def needed_after_closing(due_on: date, closed_on: date) -> bool:
 def retry_delay_seconds(attempts: int, *, base: int, cap: int = 3600) -> int:
     """Exponential backoff after `attempts` failed sends: base, 2 x base, 4 x base, ..."""
     return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+EXPIRY_NOTICE_DAYS = 30
+
+
+def expiry_stage(valid_until: date, today: date) -> str | None:
+    """The reminder stage of evidence that stops counting after `valid_until`: within 7 days,
+    within 30 days, or none (further off, or already past)."""
+    days = (valid_until - today).days
+    if 0 <= days <= 7:
+        return EXPIRES_7
+    if 7 < days <= EXPIRY_NOTICE_DAYS:
+        return EXPIRES_30
+    return None

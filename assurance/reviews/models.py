@@ -212,6 +212,8 @@ class Notification(models.Model):
 
 
 class ReminderStage(models.TextChoices):
+    EXPIRES_30 = "expires_30", "Stops counting within 30 days"
+    EXPIRES_7 = "expires_7", "Stops counting within 7 days"
     DUE_7 = "due_7", "Due within 7 days"
     DUE_1 = "due_1", "Due tomorrow"
     DUE_TODAY = "due_today", "Due today"
@@ -244,6 +246,13 @@ class ReminderDelivery(models.Model):
     )
     escalation = models.ForeignKey(
         Escalation, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    evidence_item = models.ForeignKey(
+        "evidence.EvidenceItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
     stage = models.CharField(max_length=16, choices=ReminderStage.choices)
     due_on = models.DateField()
@@ -278,8 +287,9 @@ class ReminderDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(review__isnull=False, escalation__isnull=True)
-                | Q(review__isnull=True, escalation__isnull=False),
+                condition=Q(review__isnull=False, escalation__isnull=True, evidence_item=None)
+                | Q(review__isnull=True, escalation__isnull=False, evidence_item=None)
+                | Q(review__isnull=True, escalation__isnull=True, evidence_item__isnull=False),
                 name="delivery_one_item",
             ),
             models.CheckConstraint(
@@ -304,6 +314,11 @@ class ReminderDelivery(models.Model):
                 fields=["escalation", "due_on", "stage", "recipient"],
                 condition=Q(escalation__isnull=False),
                 name="delivery_once_per_escalation_stage_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["evidence_item", "due_on", "stage", "recipient"],
+                condition=Q(evidence_item__isnull=False),
+                name="delivery_once_per_evidence_stage_recipient",
             ),
         ]
         indexes = [

@@ -58,6 +58,7 @@ from assurance.reviews.models import (
 )
 from assurance.reviews.services import reviews_schedule
 from domains.roles import Role
+from evidence.models import EvidenceItem
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +118,23 @@ def _tables():
         "U": get_user_model()._meta.db_table,
         "E": Escalation._meta.db_table,
         "D": ReminderDelivery._meta.db_table,
+        "V": EvidenceItem._meta.db_table,
     }
 
 
 def _insert(select_sql, params, *, item_column, now):
     """Claim the rows `select_sql` yields; conflicts with existing ledger rows are no-ops."""
     t = _tables()
-    item_cols = "x.item_id, NULL" if item_column == "review" else "NULL, x.item_id"
+    item_cols = {
+        "review": "x.item_id, NULL, NULL",
+        "escalation": "NULL, x.item_id, NULL",
+        "evidence_item": "NULL, NULL, x.item_id",
+    }[item_column]
     stamp = _sql_datetime(now)
     # "WHERE 1 = 1" settles SQLite's parsing ambiguity between a join's ON and the upsert's.
     sql = f"""
-        INSERT INTO {t["D"]} (review_id, escalation_id, stage, due_on, recipient_id, audience,
+        INSERT INTO {t["D"]} (review_id, escalation_id, evidence_item_id, stage, due_on,
+                              recipient_id, audience,
                               provider_id, location_id, status, attempts, error, created_at,
                               updated_at, next_attempt_at)
         SELECT {item_cols}, x.stage, x.due_on, x.user_id, x.audience, x.provider_id,
@@ -296,13 +303,46 @@ def _escalation_claims(today):
     return sql, params
 
 
+def _evidence_claims(today):
+    """Current evidence of open cases that stops counting within 30 days -> the location's
+    Registered Managers, once at 30 days and once at 7 (the ledger's unique key)."""
+    t = _tables()
+    member = "m.ended_at IS NULL AND (m.expires_on IS NULL OR m.expires_on >= %s)"
+    active_case = _quoted(wf.ACTIVE_STATUSES)
+    sql = f"""
+        SELECT v.id AS item_id,
+               CASE WHEN v.valid_until <= %s THEN '{reviews.EXPIRES_7}'
+                    ELSE '{reviews.EXPIRES_30}' END AS stage,
+               v.valid_until AS due_on, m.user_id AS user_id,
+               '{Audience.REGISTERED_MANAGER}' AS audience, l.provider_id AS provider_id,
+               c.location_id AS location_id
+        FROM {t["V"]} v
+        JOIN {t["C"]} c ON c.id = v.case_id
+        JOIN {t["L"]} l ON l.id = c.location_id
+        JOIN {t["M"]} m ON m.location_id = c.location_id
+        JOIN {t["U"]} u ON u.id = m.user_id
+        WHERE v.withdrawn_at IS NULL AND v.valid_until >= %s AND v.valid_until <= %s
+          AND c.status IN ({active_case})
+          AND m.role = '{Role.REGISTERED_MANAGER}' AND {member} AND u.is_active = %s
+    """  # noqa: S608 - table names and literals are ours; values are parameters
+    params = [
+        _sql_date(today + timedelta(days=7)),
+        _sql_date(today),
+        _sql_date(today + timedelta(days=reviews.EXPIRY_NOTICE_DAYS)),
+        _sql_date(today),
+        True,
+    ]
+    return sql, params
+
+
 def sweep(*, today=None, now=None) -> SweepResult:
-    """Claim every reminder due now and say whose digests are waiting. Four queries."""
+    """Claim every reminder due now and say whose digests are waiting. Five queries."""
     now = now or timezone.now()
     today = today or reviews.local_date(now)
     settled = _settle_interrupted(now)
     claimed = _insert(*_review_claims(today), item_column="review", now=now)
     claimed += _insert(*_escalation_claims(today), item_column="escalation", now=now)
+    claimed += _insert(*_evidence_claims(today), item_column="evidence_item", now=now)
     recipients = list(
         ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("recipient_id")
@@ -380,6 +420,13 @@ class Item:
 
 
 def item_label(row) -> str:
+    if row.evidence_item_id:
+        item = row.evidence_item
+        summary = item.summary if len(item.summary) <= 60 else item.summary[:59] + "…"
+        return (
+            f"Evidence stops counting after {item.valid_until.day} {item.valid_until:%B %Y}: "
+            f"{summary} – {item.case.title} ({item.case.location})"
+        )
     if row.review_id:
         review = row.review
         if review.kind == ReviewKind.MONTHLY:
@@ -392,6 +439,8 @@ def item_label(row) -> str:
 
 
 def item_path(row) -> str:
+    if row.evidence_item_id:
+        return reverse("casework:case_detail", args=[row.evidence_item.case.uuid]) + "#evidence"
     if row.review_id:
         return reverse("reviews:review_detail", args=[row.review.uuid])
     return reverse("escalations:escalation_detail", args=[row.escalation.uuid])
@@ -409,6 +458,7 @@ def describe(row) -> Item:
 
 
 NO_LONGER_A_RECIPIENT = "The person no longer holds a role that receives this reminder."
+LATER_STAGE = "A later stage was reached before this one went out: only the current one is sent."
 
 
 def _roles_held(recipient_id, today):
@@ -452,6 +502,19 @@ def _case_gone(case) -> str:
 
 def _why_not_current(row, today, held) -> str:
     """Why a claimed row should no longer be sent ("" when it still should)."""
+    if row.evidence_item_id:
+        item = row.evidence_item
+        if item.withdrawn_at is not None:
+            return "The evidence was withdrawn before the reminder went out."
+        if gone := _case_gone(item.case):
+            return gone
+        if not _still_a_recipient(row, held):
+            return NO_LONGER_A_RECIPIENT
+        if item.valid_until != row.due_on:
+            return "The date it counts until changed before the reminder went out."
+        if reviews.expiry_stage(item.valid_until, today) != row.stage:
+            return LATER_STAGE
+        return ""
     if row.review_id:
         item = row.review
         if item.status != ReviewStatus.DUE:
@@ -469,7 +532,7 @@ def _why_not_current(row, today, held) -> str:
     if item.due_on != row.due_on:
         return "The due date changed before the reminder went out."
     if reviews.stage_for(item.due_on, today) != row.stage:
-        return "A later stage was reached before this one went out: only the current one is sent."
+        return LATER_STAGE
     return ""
 
 
@@ -544,6 +607,7 @@ def _claim(recipient_id, now):
                 "review__provider",
                 "escalation__case__location",
                 "escalation__provider",
+                "evidence_item__case__location",
             )
             .order_by("due_on", "id")
         )

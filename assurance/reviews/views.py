@@ -310,6 +310,7 @@ def _ledger(request, rows, context):
             "review__provider",
             "escalation__case__location",
             "escalation__provider",
+            "evidence_item__case__location",
         ).order_by("-created_at", "-id"),
         LEDGER_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
