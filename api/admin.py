@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from assurance.common.admin import ReadOnlyAdmin
+
 from . import services
 from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens are shown, never edited or deleted; an administrator may revoke them."""
 
     list_display = [
@@ -21,18 +23,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "prefix", "user__username", "user__email"]
     actions = ["revoke"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

@@ -83,6 +83,15 @@ class _Checker:
     def __init__(self):
         self.errors = []
 
+    def fields(self, value, place, allowed) -> bool:
+        """Whether `value` is an object (else an error); unknown fields are errors too."""
+        if not isinstance(value, dict):
+            self.error(place, f"must be an object, not {_type(value)}")
+            return False
+        for key in sorted(set(value) - set(allowed)):
+            self.error(f"{place}.{key}", "unknown field")
+        return True
+
     def error(self, place, message):
         self.errors.append(f"{place}: {message}")
 
@@ -192,11 +201,8 @@ def _check_key_questions(check, data, ratings):
     present = set()
     for kq_index, kq in enumerate(key_questions):
         place = f"key_questions[{kq_index}]"
-        if not isinstance(kq, dict):
-            check.error(place, f"must be an object, not {_type(kq)}")
+        if not check.fields(kq, place, {"slug", "name", "items"}):
             continue
-        for key in sorted(set(kq) - {"slug", "name", "items"}):
-            check.error(f"{place}.{key}", "unknown field")
         kq_slug = check.string(kq, "slug", place, max_length=MAX_SLUG)
         if kq_slug is not None:
             if kq_slug not in KEY_QUESTIONS:
@@ -226,11 +232,8 @@ def _check_key_questions(check, data, ratings):
 
 
 def _check_item(check, item, place, ratings, codes):
-    if not isinstance(item, dict):
-        check.error(place, f"must be an object, not {_type(item)}")
+    if not check.fields(item, place, {"code", "title", "characteristics"}):
         return
-    for key in sorted(set(item) - {"code", "title", "characteristics"}):
-        check.error(f"{place}.{key}", "unknown field")
     code = check.string(item, "code", place, max_length=MAX_CODE)
     if code is not None:
         if code in codes:
@@ -281,11 +284,8 @@ def _check_scoring(check, data, method, ratings):
     seen = set()
     for index, band in enumerate(bands):
         place = f"bands[{index}]"
-        if not isinstance(band, dict):
-            check.error(place, f"must be an object, not {_type(band)}")
+        if not check.fields(band, place, {"rating", "from_pct", "to_pct"}):
             continue
-        for key in sorted(set(band) - {"rating", "from_pct", "to_pct"}):
-            check.error(f"{place}.{key}", "unknown field")
         rating = check.string(band, "rating", place, max_length=MAX_RATING)
         if rating is not None:
             if rating not in ratings:

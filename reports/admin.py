@@ -1,22 +1,8 @@
 from django.contrib import admin
 
+from assurance.common.admin import ReadOnlyAdmin
+
 from .models import ExportRecord, ReportDownload, ReportRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Archive records: shown, never added, changed or deleted here."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportRun)

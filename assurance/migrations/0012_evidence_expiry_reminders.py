@@ -6,42 +6,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assurance', '0011_reason_limit_and_long_change_reasons'),
-        ('evidence', '0004_reason_limit_and_long_change_reasons'),
+        ("assurance", "0011_reason_limit_and_long_change_reasons"),
+        ("evidence", "0004_reason_limit_and_long_change_reasons"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='reminderdelivery',
-            name='delivery_one_item',
+            model_name="reminderdelivery",
+            name="delivery_one_item",
         ),
         migrations.RemoveConstraint(
-            model_name='reminderdelivery',
-            name='delivery_stage_valid',
+            model_name="reminderdelivery",
+            name="delivery_stage_valid",
         ),
         migrations.AddField(
-            model_name='reminderdelivery',
-            name='evidence_item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='evidence.evidenceitem'),
+            model_name="reminderdelivery",
+            name="evidence_item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deliveries",
+                to="evidence.evidenceitem",
+            ),
         ),
         migrations.AlterField(
-            model_name='reminderdelivery',
-            name='stage',
-            field=models.CharField(choices=[('expires_30', 'Stops counting within 30 days'), ('expires_7', 'Stops counting within 7 days'), ('due_7', 'Due within 7 days'), ('due_1', 'Due tomorrow'), ('due_today', 'Due today'), ('overdue', 'Overdue'), ('overdue_14', 'Overdue by 14 days or more')], max_length=16),
+            model_name="reminderdelivery",
+            name="stage",
+            field=models.CharField(
+                choices=[
+                    ("expires_30", "Stops counting within 30 days"),
+                    ("expires_7", "Stops counting within 7 days"),
+                    ("due_7", "Due within 7 days"),
+                    ("due_1", "Due tomorrow"),
+                    ("due_today", "Due today"),
+                    ("overdue", "Overdue"),
+                    ("overdue_14", "Overdue by 14 days or more"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('escalation__isnull', True), ('evidence_item', None), ('review__isnull', False)), models.Q(('escalation__isnull', False), ('evidence_item', None), ('review__isnull', True)), models.Q(('escalation__isnull', True), ('evidence_item__isnull', False), ('review__isnull', True)), _connector='OR'), name='delivery_one_item'),
+            model_name="reminderdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("escalation__isnull", True),
+                        ("evidence_item", None),
+                        ("review__isnull", False),
+                    ),
+                    models.Q(
+                        ("escalation__isnull", False),
+                        ("evidence_item", None),
+                        ("review__isnull", True),
+                    ),
+                    models.Q(
+                        ("escalation__isnull", True),
+                        ("evidence_item__isnull", False),
+                        ("review__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="delivery_one_item",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(('stage__in', ['expires_30', 'expires_7', 'due_7', 'due_1', 'due_today', 'overdue', 'overdue_14'])), name='delivery_stage_valid'),
+            model_name="reminderdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "stage__in",
+                        [
+                            "expires_30",
+                            "expires_7",
+                            "due_7",
+                            "due_1",
+                            "due_today",
+                            "overdue",
+                            "overdue_14",
+                        ],
+                    )
+                ),
+                name="delivery_stage_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminderdelivery',
-            constraint=models.UniqueConstraint(condition=models.Q(('evidence_item__isnull', False)), fields=('evidence_item', 'due_on', 'stage', 'recipient'), name='delivery_once_per_evidence_stage_recipient'),
+            model_name="reminderdelivery",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("evidence_item__isnull", False)),
+                fields=("evidence_item", "due_on", "stage", "recipient"),
+                name="delivery_once_per_evidence_stage_recipient",
+            ),
         ),
     ]

@@ -117,29 +117,36 @@ def _render_location_with_errors(request, location, **forms):
     )
 
 
+def _grant(request, form, *, held, provider=None, location=None):
+    """Grant the role the valid form asks for; None (with the error on the form) if not."""
+    if not form.is_valid():
+        return None
+    try:
+        return organisations_services.membership_grant(
+            actor=request.user,
+            held=held,
+            provider=provider or location.provider,
+            location=location,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 @require_POST
 @login_required
 def location_member_add(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid, roles=MEMBER_MANAGER_ROLES)
     grantable = grantable_roles(location.user_roles) - PROVIDER_WIDE_ROLES
     form = MemberAddForm(request.POST, grantable=grantable)
-    if form.is_valid():
-        try:
-            membership = organisations_services.membership_grant(
-                actor=request.user,
-                held=location.user_roles,
-                provider=location.provider,
-                location=location,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                f"{membership.user.email} is now {membership.get_role_display()} at {location}.",
-            )
-            return redirect("organisations:location_detail", location_uuid=location.uuid)
+    membership = _grant(request, form, held=location.user_roles, location=location)
+    if membership:
+        messages.success(
+            request,
+            f"{membership.user.email} is now {membership.get_role_display()} at {location}.",
+        )
+        return redirect("organisations:location_detail", location_uuid=location.uuid)
     return _render_location_with_errors(request, location, member_form=form)
 
 
@@ -148,24 +155,13 @@ def location_member_add(request, location_uuid):
 def provider_member_add(request, slug):
     provider = get_provider_for_user(request.user, slug, roles=PROVIDER_MANAGER_ROLES)
     form = MemberAddForm(request.POST, grantable=_provider_grantable(provider))
-    if form.is_valid():
-        try:
-            membership = organisations_services.membership_grant(
-                actor=request.user,
-                held=provider.user_roles,
-                provider=provider,
-                location=None,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                f"{membership.user.email} is now {membership.get_role_display()} "
-                f"across {provider}.",
-            )
-            return redirect("organisations:provider_detail", slug=provider.slug)
+    membership = _grant(request, form, held=provider.user_roles, provider=provider)
+    if membership:
+        messages.success(
+            request,
+            f"{membership.user.email} is now {membership.get_role_display()} across {provider}.",
+        )
+        return redirect("organisations:provider_detail", slug=provider.slug)
     locations = visible_locations(request.user).filter(provider=provider)
     members = member_lists.provider_members(provider)
     return render(
