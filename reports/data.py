@@ -6,7 +6,9 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from datetime import datetime, time
+from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
@@ -86,6 +88,74 @@ def _gone(moment, cutoff) -> bool:
     return moment is not None and moment <= cutoff
 
 
+def _latest_then(model, cutoff, **filters) -> dict:
+    """Each row of `model` as its history recorded it at the cut-off (one query)."""
+    rows = model.history.filter(history_date__lte=cutoff, **filters).latest_of_each()
+    return {row.id: row for row in rows}
+
+
+def _record_then(cases, cutoff) -> dict:
+    """Case status and step, step artefacts and escalation states as they stood at the
+    cut-off (three queries), so a past quarter's report shows the trail as it was."""
+    ids = [c.pk for c in cases]
+    steps = _latest_then(StepRecord, cutoff, case_id__in=ids)
+    # Steps are created in bulk with their case (no history row): one first changed only
+    # after the cut-off was still blank then.
+    changed_later = set(
+        StepRecord.history.filter(history_date__gt=cutoff, case_id__in=ids)
+        .exclude(id__in=list(steps))
+        .values_list("id", flat=True)
+    )
+    for step_id in changed_later:
+        steps[step_id] = BLANK_STEP
+    return {
+        "cases": _latest_then(ImprovementCase, cutoff, id__in=ids),
+        "steps": steps,
+        "escalations": _latest_then(Escalation, cutoff, case_id__in=ids),
+    }
+
+
+_CASE_THEN = ("status", "current_step", "status_reason")
+BLANK_STEP = SimpleNamespace(
+    data={},
+    updated_at=None,
+    updated_by_id=None,
+    completed_at=None,
+    completed_by_id=None,
+    self_validation=False,
+    version=1,
+)
+_STEP_THEN = (
+    "data",
+    "updated_at",
+    "updated_by_id",
+    "completed_at",
+    "completed_by_id",
+    "self_validation",
+    "version",
+)
+_ESCALATION_THEN = ("status", "owner_id", "due_on", "outcome", "closed_at", "action")
+
+
+def _with_users(record) -> dict:
+    """The people the then-state names (who completed a step, who owned an escalation):
+    one query."""
+    ids = {s.completed_by_id for s in record["steps"].values()} | {
+        e.owner_id for e in record["escalations"].values()
+    }
+    ids.discard(None)
+    record["users"] = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    return record
+
+
+def _copy(target, source, fields) -> bool:
+    if source is None:
+        return False
+    for field in fields:
+        setattr(target, field, getattr(source, field))
+    return True
+
+
 def _judgements_then(cases, cutoff) -> dict:
     """Each judgement as it stood at the cut-off (one query): later confirmations update a
     judgement's standing (what the evidence supported, the justification), and a judgement
@@ -108,8 +178,20 @@ _STANDING = (
 )
 
 
-def _case_view(case, teams, today, cutoff, judgements_then=None):
+def _case_view(case, teams, today, cutoff, judgements_then=None, record_then=None):
     """One case as it stood at the cut-off. `teams`: all the location's teams."""
+    steps = sorted(case.steps.all(), key=lambda s: s.number)
+    escalations = list(case.escalations.all())
+    if record_then is not None:
+        users = record_then["users"]
+        _copy(case, record_then["cases"].get(case.pk), _CASE_THEN)
+        for step in steps:
+            if _copy(step, record_then["steps"].get(step.pk), _STEP_THEN):
+                step.completed_by = users.get(step.completed_by_id)
+        for escalation in escalations:
+            if _copy(escalation, record_then["escalations"].get(escalation.pk), _ESCALATION_THEN):
+                escalation.owner = users.get(escalation.owner_id)
+                escalation.is_overdue = escalation.is_active and escalation.due_on < today
     evidence = list(case.evidence.all())
     indicators = list(case.indicators.all())
     links = list(case.links.all())
@@ -153,9 +235,7 @@ def _case_view(case, teams, today, cutoff, judgements_then=None):
         by_source[item.source].append(item)
     return {
         "case": case,
-        "steps": [
-            (step, artefact_rows(step)) for step in sorted(case.steps.all(), key=lambda s: s.number)
-        ],
+        "steps": [(step, artefact_rows(step)) for step in steps],
         "evidence": evidence,
         "evidence_by_source": [(Source(s).label, by_source.get(s, [])) for s in Source],
         "indicators": indicators,
@@ -166,7 +246,7 @@ def _case_view(case, teams, today, cutoff, judgements_then=None):
         "judgement": judgement,
         "earlier_judgements": [j for j in judgements if j is not judgement],
         "evidence_changes": changes,
-        "escalations": list(case.escalations.all()),
+        "escalations": escalations,
         "grid": corroboration_grid(case, evidence, links),
         "spread_chart": spread_chart,
         "source_chart": source_chart,
@@ -280,8 +360,9 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         ).order_by("location__name", "opened_at", "id")
     )
     then = _judgements_then(cases, cutoff)
+    record = _with_users(_record_then(cases, cutoff))
     case_views = [
-        _case_view(c, teams_by_location[c.location_id], today, cutoff, then) for c in cases
+        _case_view(c, teams_by_location[c.location_id], today, cutoff, then, record) for c in cases
     ]
     pictures = [(loc, rating_picture.build(loc)) for loc in locations]
 

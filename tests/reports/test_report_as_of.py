@@ -110,3 +110,30 @@ def test_a_q3_report_made_again_after_q4_changes_has_the_same_fingerprint(
     assert again == first
     now = data.quarterly_data(location.provider, parse_quarter("2026-Q4"))["fingerprint"]
     assert now["sha256"] != first["sha256"]
+
+
+def test_hole_8_a_past_report_shows_steps_case_status_and_escalations_as_they_were(
+    client, location, team, quality_lead, registered_manager, deputy_manager, team_leader
+):
+    with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC)):
+        case = open_case(location=location, actor=quality_lead)
+        add_evidence(case, quality_lead, source="audits")
+        complete_step(case, 1, quality_lead)
+    # In Q4: steps move on and the case is closed
+    for number, actor in [(2, registered_manager), (3, deputy_manager), (4, team_leader)]:
+        complete_step(case, number, actor)
+    from assurance.cases import workflow as wf
+    from assurance.cases.services import case_set_status
+
+    case_set_status(
+        actor=registered_manager,
+        actor_roles=roles_at_location(registered_manager, location),
+        case=case,
+        new_status=wf.CLOSED,
+        reason="Embedded; no further work needed.",
+    )
+    _, view = _q3(location.provider)
+    assert view["case"].status == wf.OPEN
+    assert view["case"].current_step == 2
+    done = [step.number for step, _ in view["steps"] if step.completed_at]
+    assert done == [1]
