@@ -60,9 +60,20 @@ def _cases_with_everything(cases, cutoff):
                 Prefetch("readings", queryset=Reading.objects.filter(taken_on__lte=day))
             ),
         ),
-        Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
-        Prefetch("practice_checks", queryset=PracticeCheck.objects.select_related("team")),
-        Prefetch("embedding_actions", queryset=EmbeddingAction.objects.select_related("team")),
+        Prefetch(
+            "links",
+            queryset=InfluenceLink.objects.filter(created_at__lte=cutoff).prefetch_related(
+                "evidence"
+            ),
+        ),
+        Prefetch(
+            "practice_checks",
+            queryset=PracticeCheck.objects.filter(created_at__lte=cutoff).select_related("team"),
+        ),
+        Prefetch(
+            "embedding_actions",
+            queryset=EmbeddingAction.objects.filter(created_at__lte=cutoff).select_related("team"),
+        ),
         Prefetch(
             "judgements",
             queryset=ProportionalityJudgement.objects.filter(recorded_at__lte=cutoff)

@@ -119,7 +119,14 @@ def test_hole_8_a_past_report_shows_steps_case_status_and_escalations_as_they_we
         case = open_case(location=location, actor=quality_lead)
         add_evidence(case, quality_lead, source="audits")
         complete_step(case, 1, quality_lead)
-    # In Q4: steps move on and the case is closed
+    # In Q4: a link is recorded, steps move on and the case is closed
+    evidence_services.link_save(
+        actor=registered_manager,
+        actor_roles=roles_at_location(registered_manager, location),
+        case=case,
+        area="Falls",
+        status=LinkStatus.ASSUMED,
+    )
     for number, actor in [(2, registered_manager), (3, deputy_manager), (4, team_leader)]:
         complete_step(case, number, actor)
     from assurance.cases import workflow as wf
@@ -137,3 +144,4 @@ def test_hole_8_a_past_report_shows_steps_case_status_and_escalations_as_they_we
     assert view["case"].current_step == 2
     done = [step.number for step, _ in view["steps"] if step.completed_at]
     assert done == [1]
+    assert view["links"] == [] and view["checks"] == [] and view["actions"] == []
