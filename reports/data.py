@@ -204,6 +204,9 @@ def _case_view(case, teams, today, cutoff, judgements_then=None, record_then=Non
                 escalation.owner = users.get(escalation.owner_id)
                 escalation.is_overdue = escalation.is_active and escalation.due_on < today
     evidence = list(case.evidence.all())
+    for item in evidence:
+        if item.withdrawn_at is not None and item.withdrawn_at > cutoff:
+            item.withdrawn_at, item.withdrawn_reason = None, ""  # still current then
     indicators = list(case.indicators.all())
     links = list(case.links.all())
     ready = case_readiness(
