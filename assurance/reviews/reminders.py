@@ -582,14 +582,25 @@ class DeliveryResult:
 def _claim(recipient_id, now):
     """Claim the recipient's pending rows and write their in-app notification, atomically.
 
-    The UPDATE is conditional on status=pending: of two workers claiming at once, one gets
-    the rows and the other gets none.
+    The rows are locked (skipping locked ones) before they are marked sending: of two workers
+    claiming at once, one gets the rows and the other gets none.
     """
     token = uuid.uuid4()
     with transaction.atomic():
-        claimed = ReminderDelivery.objects.filter(
-            recipient_id=recipient_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-        ).update(
+        # Lock the rows first, in id order, skipping any another claimant holds: two
+        # claimants never wait on each other in opposite orders (no deadlock), and the
+        # second simply gets what the first did not take.
+        ids = list(
+            ReminderDelivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                recipient_id=recipient_id,
+                status=DeliveryStatus.PENDING,
+                next_attempt_at__lte=now,
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        claimed = ReminderDelivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.SENDING,
             claim_token=token,
             claimed_at=now,
