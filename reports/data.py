@@ -123,7 +123,39 @@ def _record_then(cases, cutoff) -> dict:
         "cases": _latest_then(ImprovementCase, cutoff, id__in=ids),
         "steps": steps,
         "escalations": _latest_then(Escalation, cutoff, case_id__in=ids),
+        "links": _links_then(ids, cutoff),
     }
+
+
+def _links_then(case_ids, cutoff) -> dict:
+    """Each influence link's mark (evidenced or assumed), note and items as its history
+    recorded them at the cut-off (two queries): a link re-marked or given other items after
+    the cut-off is shown, and counted, as it was then."""
+    rows = _latest_then(InfluenceLink, cutoff, case_id__in=case_ids)
+    through = InfluenceLink.history.model._meta.get_field(
+        "historicalinfluencelink_evidence"
+    ).related_model
+    items = defaultdict(list)
+    for history_id, item_id in through.objects.filter(
+        history_id__in=[row.history_id for row in rows.values()]
+    ).values_list("history_id", "evidenceitem_id"):
+        items[history_id].append(item_id)
+    for row in rows.values():
+        row.evidence_ids_then = tuple(sorted(items.get(row.history_id, ())))
+    return rows
+
+
+def _link_as_then(link, then, evidence_by_id) -> None:
+    """Give `link` its state at the cut-off. Its prefetched items are replaced by the ones
+    it named then (among the evidence on record then), so the template, the corroboration
+    grid and the figures all read the same set."""
+    if then is None:
+        return
+    link.status, link.note = then.status, then.note
+    link.evidence_ids_then = then.evidence_ids_then
+    link.evidence.all()._result_cache = [
+        evidence_by_id[i] for i in then.evidence_ids_then if i in evidence_by_id
+    ]
 
 
 _CASE_THEN = ("status", "current_step", "status_reason")
@@ -209,6 +241,10 @@ def _case_view(case, teams, today, cutoff, judgements_then=None, record_then=Non
             item.withdrawn_at, item.withdrawn_reason = None, ""  # still current then
     indicators = list(case.indicators.all())
     links = list(case.links.all())
+    if record_then is not None:
+        by_id = {item.id: item for item in evidence}
+        for link in links:
+            _link_as_then(link, record_then["links"].get(link.pk), by_id)
     ready = case_readiness(
         case,
         as_of=cutoff,

@@ -5,7 +5,9 @@ number of rows, and diffs worked out in memory (no query per entry).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+
+from django.utils import timezone
 
 from assurance.cases.models import ImprovementCase, Indicator, Reading, StepRecord
 from assurance.escalations.models import Escalation
@@ -101,7 +103,22 @@ def _user_name(user):
     return user.get_full_name() or user.get_username()
 
 
-def build(case, *, indicator_ids=None, evidence_ids=None) -> list[Entry]:
+def lapse_entries(lapses) -> list[Entry]:
+    """Links assumed again because their backing ran out (readiness.link_lapses): nobody
+    recorded these, the evidence's own dates did, so they are worked out, not stored."""
+    return [
+        Entry(
+            when=lapse.at or timezone.make_aware(datetime.combine(lapse.on, time.min)),
+            who="Worked out from the evidence",
+            what=f"Influence link “{lapse.area}” assumed again",
+            changes=(),
+            reason=f"No current supporting evidence: {lapse.cause}.",
+        )
+        for lapse in lapses
+    ]
+
+
+def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Entry]:
     sources = [
         (ImprovementCase, {"id": case.id}),
         (StepRecord, {"case_id": case.id}),
@@ -125,7 +142,7 @@ def build(case, *, indicator_ids=None, evidence_ids=None) -> list[Entry]:
         (ProportionalityJudgement, {"case_id": case.id}),
         (Escalation, {"case_id": case.id}),
     ]
-    entries = []
+    entries = lapse_entries(lapses)
     for model, lookup in sources:
         if any(isinstance(v, list) and not v for v in lookup.values()):
             continue

@@ -414,6 +414,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
             case,
             indicator_ids=[i.id for i in data["indicators"]],
             evidence_ids=evidence_ids,
+            lapses=readiness.link_lapses(ready.facts, ready.thresholds.window_days),
         ),
         "writer": writer,
         "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),

@@ -51,6 +51,13 @@ def load_case_data(case):
     return evidence, indicators
 
 
+def _link_evidence_ids(link) -> tuple:
+    """The items a link names: as the record stood at a report's cut-off when the report set
+    them (reports/data.py), else its current items."""
+    then = getattr(link, "evidence_ids_then", None)
+    return then if then is not None else tuple(item.id for item in link.evidence.all())
+
+
 def case_readiness(
     case, *, as_of=None, today=None, evidence=None, indicators=None, links=None, teams=None
 ):
@@ -108,7 +115,7 @@ def case_readiness(
             readiness.LinkFact(
                 area=link.area,
                 evidenced=link.status == LinkStatus.EVIDENCED,
-                evidence_ids=tuple(item.id for item in link.evidence.all()),
+                evidence_ids=_link_evidence_ids(link),
                 added_at=link.created_at,
             )
             for link in links

@@ -74,6 +74,7 @@ __all__ = [
     "IndicatorProgress",
     "LevelRule",
     "LinkFact",
+    "LinkLapse",
     "Shortfall",
     "SourceCount",
     "SpreadFigure",
@@ -87,6 +88,7 @@ __all__ = [
     "compute_figures",
     "exceeds",
     "figures_to_dict",
+    "link_lapses",
     "months_between",
 ]
 
@@ -837,6 +839,62 @@ def _gap(facts: CaseFacts) -> GapFigure:
     if unread:
         message += f"; left out, no readings yet: {_join(unread)}"
     return GapFigure(value, lead_mean, front_mean, None, per, message, unread)
+
+
+@dataclass(frozen=True)
+class LinkLapse:
+    """A link marked evidenced that stopped being evidenced: the day its last current,
+    supporting item stopped counting, and why (``at`` is the exact moment for a withdrawal)."""
+
+    area: str
+    on: date
+    cause: str
+    at: datetime | None = None
+
+
+def link_lapses(facts: CaseFacts, window_days: int = 90) -> tuple[LinkLapse, ...]:
+    """Each link marked evidenced whose backing has run out by ``facts.today``.
+
+    An item backs a link while it supports the claim, is not withdrawn, has not expired and
+    occurred within the evidence window; it stops on the earliest of those ends. The link is
+    assumed again from the day its LAST backing item stops. Pure: the case timeline shows
+    these next to the recorded history."""
+    by_id = {e.id: e for e in facts.evidence}
+    out = []
+    for link in facts.links:
+        if not link.evidenced or not link.evidence_ids:
+            continue
+        ends = []
+        for item_id in link.evidence_ids:
+            e = by_id.get(item_id)
+            if e is None or not e.supports or (e.withdrawn and e.withdrawn_at is None):
+                continue
+            candidates = [
+                (
+                    e.occurred_on + timedelta(days=window_days),
+                    f"its supporting evidence is older than {window_days} days",
+                    None,
+                )
+            ]
+            if e.valid_until is not None:
+                candidates.append(
+                    (e.valid_until + timedelta(days=1), "its last supporting item expired", None)
+                )
+            if e.withdrawn_at is not None:
+                candidates.append(
+                    (
+                        e.withdrawn_at.date(),
+                        "its last supporting item was withdrawn",
+                        e.withdrawn_at,
+                    )
+                )
+            ends.append(min(candidates, key=lambda c: c[0]))
+        if not ends:
+            continue
+        on, cause, at = max(ends, key=lambda c: c[0])
+        if on <= facts.today:
+            out.append(LinkLapse(link.area, on, cause, at))
+    return tuple(sorted(out, key=lambda lapse: (lapse.on, lapse.area)))
 
 
 def compute_figures(facts: CaseFacts, thresholds: Thresholds = Thresholds()) -> Figures:

@@ -145,3 +145,42 @@ def test_hole_8_a_past_report_shows_steps_case_status_and_escalations_as_they_we
     done = [step.number for step, _ in view["steps"] if step.completed_at]
     assert done == [1]
     assert view["links"] == [] and view["checks"] == [] and view["actions"] == []
+
+
+def test_hole_8_a_past_report_shows_each_link_marked_and_backed_as_it_was_then(
+    location, team, quality_lead, registered_manager
+):
+    roles = roles_at_location(registered_manager, location)
+    with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC)):
+        case = open_case(location=location, actor=quality_lead)
+        first = add_evidence(case, quality_lead, source="staff_practice", team=team)
+        complete_step(case, 1, quality_lead)
+        evidence_services.link_save(
+            actor=registered_manager,
+            actor_roles=roles,
+            case=case,
+            area="Medicines",
+            status=LinkStatus.ASSUMED,
+        )
+    before = _q3(location.provider)[1]
+    (link,) = before["links"]
+    assert link.status == LinkStatus.ASSUMED
+    assert before["ready"].figures.traceability.evidenced == 0
+
+    # In Q4 the link is marked evidenced with a new item, and the Q3 item is withdrawn
+    with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC)):
+        second = add_evidence(case, quality_lead, source="care_records", team=team)
+        evidence_services.link_save(
+            actor=registered_manager,
+            actor_roles=roles,
+            case=case,
+            area="Medicines",
+            status=LinkStatus.EVIDENCED,
+            evidence=[first, second],
+        )
+    after = _q3(location.provider)[1]
+    (link,) = after["links"]
+    assert link.status == LinkStatus.ASSUMED
+    assert list(link.evidence.all()) == []  # the items it named then: none
+    assert after["ready"].figures.traceability == before["ready"].figures.traceability
+    assert after["grid"] == before["grid"]

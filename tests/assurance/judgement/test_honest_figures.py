@@ -3,6 +3,7 @@ and the property that a figure about a past moment never moves afterwards."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from assurance.judgement.readiness import (
     TeamFact,
     compute_figures,
     figures_to_dict,
+    link_lapses,
 )
 
 TODAY = date(2026, 12, 1)
@@ -72,6 +74,39 @@ def test_hole_2_a_link_ages_out_of_the_evidence_window():
     assert compute_figures(facts).traceability.evidenced == 0
     fresh = case(evidence=(ev(id=1, days_ago=10),), links=(LinkFact("M", True, (1,)),))
     assert compute_figures(fresh).traceability.evidenced == 1
+
+
+def test_hole_2_the_day_a_link_lapses_and_why_is_worked_out_for_the_timeline():
+    withdrawn_at = at(ago(3), 9)
+    facts = case(
+        evidence=(
+            ev(id=1, days_ago=40, withdrawn_at=withdrawn_at),
+            ev(id=2, days_ago=20, valid_until=ago(8)),
+            ev(id=3, days_ago=120),
+            ev(id=4, days_ago=2),
+        ),
+        links=(
+            LinkFact("Withdrawn", True, (1,)),
+            LinkFact("Expired", True, (2,)),
+            LinkFact("Aged", True, (3,)),
+            LinkFact("Still backed", True, (1, 4)),
+            LinkFact("Only assumed", False, ()),
+        ),
+    )
+    lapses = {lapse.area: lapse for lapse in link_lapses(facts, 90)}
+    assert set(lapses) == {"Withdrawn", "Expired", "Aged"}
+    assert (lapses["Withdrawn"].on, lapses["Withdrawn"].at) == (ago(3), withdrawn_at)
+    assert "withdrawn" in lapses["Withdrawn"].cause
+    assert lapses["Expired"].on == ago(7) and "expired" in lapses["Expired"].cause
+    assert lapses["Aged"].on == ago(30) and "older than 90 days" in lapses["Aged"].cause
+    # the link lapses when its LAST item stops, not its first
+    both = case(
+        evidence=(ev(id=1, days_ago=100), ev(id=2, days_ago=60)),
+        links=(LinkFact("Two", True, (1, 2)),),
+    )
+    assert link_lapses(both, 90) == ()
+    later = replace(both, today=TODAY + timedelta(days=31))
+    assert link_lapses(later, 90)[0].on == ago(-30)
 
 
 # --- hole 3: an item that contradicts the claim never evidences a link -----------------------
