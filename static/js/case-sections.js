@@ -27,17 +27,19 @@
     var target = document.getElementById(id);
     var el = target && target.closest("details.case-section");
     if (!el && target) el = target.querySelector("details.case-section");
-    if (el && !el.open) el.open = true;  // the toggle event saves it
+    if (el && !el.open) el.open = true;
   }
 
-  // toggle does not bubble: listen in the capture phase, so swapped content is covered too.
-  document.addEventListener("toggle", function (event) {
-    var el = event.target;
-    if (el.matches && el.matches("details.case-section")) save();
-  }, true);
-
+  // Only what the person does is remembered: a click (or Enter or Space) on a section's
+  // summary. Sections the server renders open, or a link reveals, are not saved.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a[href^='#']");
+    if (!event.target.closest) return;
+    var summary = event.target.closest("summary");
+    if (summary && summary.parentElement.matches("details.case-section")) {
+      window.setTimeout(save, 0);  // after the browser has opened or closed it
+      return;
+    }
+    var link = event.target.closest("a[href^='#']");
     if (link) reveal(decodeURIComponent(link.getAttribute("href").slice(1)));
   });
   window.addEventListener("hashchange", function () {
