@@ -32,7 +32,7 @@ from evidence.forms import (
 )
 from evidence.models import EvidenceItem, Source, Stance
 
-EVIDENCE_PAGE_SIZE = 25
+EVIDENCE_PAGE_SIZE = 50  # as the evidence register
 
 
 def _writer_case(request, case_uuid):

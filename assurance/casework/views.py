@@ -69,6 +69,7 @@ from evidence.models import (
 )
 
 PAGE_SIZE = 20
+TIMELINE_SHOWN = 100  # latest changes on the case page; ?history=all shows every one
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -414,6 +415,7 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
         indicator_ids=[i.id for i in data["indicators"]],
         evidence_ids=evidence_ids,
     )
+    timeline_all = request.method == "GET" and request.GET.get("history") == "all"
     closed = (
         CasePagePreference.objects.filter(user=request.user)
         .values_list("closed_sections", flat=True)
@@ -467,7 +469,10 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
         "confirm_exceeds": bool(
             current_judgement and readiness.exceeds(current_judgement.level, ready.assessment.level)
         ),
-        "timeline": changes,
+        # Bounded like the evidence: the latest changes, all of them on ?history=all.
+        "timeline": changes if timeline_all else changes[:TIMELINE_SHOWN],
+        "timeline_count": len(changes),
+        "timeline_all": timeline_all,
         "contents": contents,
         "progress": progress,
         "sections_open": navigation.open_sections(closed, reveal=reveal, all_open=bool(forms)),

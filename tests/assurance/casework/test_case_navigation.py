@@ -143,3 +143,19 @@ def test_the_case_page_says_when_one_person_completed_two_steps(
     assert "Steps 1 and 2 were both completed" not in _page(client, case)
     complete_step(case, 2, registered_manager)
     assert "Steps 1 and 2 were both completed by Jo Bloggs." in _page(client, case)
+
+
+def test_it_shows_the_latest_changes_and_every_one_on_request(
+    client, case, registered_manager, quality_lead, team, monkeypatch
+):
+    from assurance.casework import views
+
+    monkeypatch.setattr(views, "TIMELINE_SHOWN", 3)
+    client.force_login(registered_manager)
+    url = reverse("casework:case_detail", args=[case.uuid])
+    response = client.get(url)
+    count = response.context["timeline_count"]
+    assert count > 3 and len(response.context["timeline"]) == 3
+    assert f"Show all {count} changes" in response.content.decode()
+    everything = client.get(url, {"history": "all"})
+    assert len(everything.context["timeline"]) == count
