@@ -4,8 +4,9 @@ All of it is data. A new framework version is a new fixture; a new domain is add
 admin; neither needs a code change.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from domains.roles import Role
 
@@ -156,9 +157,30 @@ class ScoreBand(models.Model):
         return f"{self.rating}: {self.from_pct}-{self.to_pct}%"
 
 
+def step_numbers_problem(numbers) -> str:
+    """Why a domain with these step numbers cannot be offered to users ("" when it can)."""
+    numbers = sorted(numbers)
+    if numbers == list(STEP_NUMBERS):
+        return ""
+    missing = [n for n in STEP_NUMBERS if n not in numbers]
+    have = f"it has {len(numbers)} step{'s' if len(numbers) != 1 else ''}"
+    if missing:
+        have += f" (step{'s' if len(missing) != 1 else ''} {', '.join(map(str, missing))} missing)"
+    return (
+        f"An active domain needs exactly five steps, numbered 1 to 5: {have}. Add the missing "
+        "steps, or untick “Active” until the template is complete."
+    )
+
+
 class DomainQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        """Domains offered to users: active, with all five steps (step numbers are unique
+        per domain and held to 1-5 by constraints, so five rows are steps 1 to 5)."""
+        return (
+            self.filter(is_active=True)
+            .alias(step_count=Count("steps", distinct=True))
+            .filter(step_count=len(STEP_NUMBERS))
+        )
 
 
 class Domain(models.Model):
@@ -184,11 +206,22 @@ class Domain(models.Model):
 
     objects = DomainQuerySet.as_manager()
 
+    # A form that edits the steps together with the domain (the admin, with its inline)
+    # checks the steps as submitted and sets this, so clean() does not judge the old ones.
+    steps_checked_by_form = False
+
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.is_active and self.pk is not None and not self.steps_checked_by_form:
+            problem = step_numbers_problem(self.steps.values_list("number", flat=True))
+            if problem:
+                raise ValidationError({"is_active": problem})
 
 
 class StepTemplate(models.Model):

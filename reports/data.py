@@ -13,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading, StepRecord
+from assurance.cases.workflow import same_person_notes, step_completions
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
@@ -301,6 +302,8 @@ def _case_view(case, teams, today, cutoff, judgements_then=None, record_then=Non
         "spread_chart": spread_chart,
         "source_chart": source_chart,
         "reviews": list(case.reviews.all()),
+        # Separation of duties: "Steps 1 and 2 were both completed by ..." (as at the cut-off).
+        "same_person": same_person_notes(step_completions(steps)),
     }
 
 

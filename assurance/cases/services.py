@@ -37,6 +37,7 @@ def case_state(case: ImprovementCase, steps=None) -> wf.CaseState:
             for s in sorted(steps, key=lambda s: s.number)
         ),
         allow_self_validation=case.location.provider.allow_self_validation,
+        distinct_people_first_steps=case.location.provider.distinct_people_first_steps,
     )
 
 

@@ -68,6 +68,8 @@ class CaseState:
     status: str
     steps: tuple[StepState, ...]  # exactly five, in order
     allow_self_validation: bool = False
+    # Provider setting: steps 1, 2 and 3 must each be completed by a different person.
+    distinct_people_first_steps: bool = False
 
     def step(self, number) -> StepState:
         return self.steps[number - 1]
@@ -123,6 +125,21 @@ def can_complete_step(case: CaseState, number: int, *, actor_id: int, actor_role
     decision = can_edit_step(case, number, actor_roles=actor_roles)
     if not decision:
         return decision
+    if case.distinct_people_first_steps and number in DISTINCT_PEOPLE_STEPS:
+        mine = [
+            other
+            for other in DISTINCT_PEOPLE_STEPS
+            if other != number
+            and case.step(other).completed
+            and case.step(other).completed_by_id == actor_id
+        ]
+        if mine:
+            return Decision(
+                False,
+                f"You completed {_steps_phrase(mine).lower()}, so someone else must complete "
+                f"step {number}: this provider requires a different person for each of steps "
+                "1, 2 and 3.",
+            )
     if number == 3:
         author = case.step(1).completed_by_id
         if author is not None and author == actor_id:
@@ -139,6 +156,66 @@ def can_complete_step(case: CaseState, number: int, *, actor_id: int, actor_role
                 self_validation=True,
             )
     return ALLOW
+
+
+DISTINCT_PEOPLE_STEPS = (1, 2, 3)
+
+
+def _steps_phrase(numbers) -> str:
+    """ "Step 1", "Steps 1 and 2", "Steps 1, 2 and 5"."""
+    numbers = [str(n) for n in sorted(numbers)]
+    if len(numbers) == 1:
+        return f"Step {numbers[0]}"
+    return f"Steps {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+@dataclass(frozen=True)
+class SamePerson:
+    """One person who completed two or more steps of a case."""
+
+    person_id: int
+    name: str
+    steps: tuple[int, ...]
+
+    @property
+    def message(self) -> str:
+        both = "both" if len(self.steps) == 2 else "all"
+        return f"{_steps_phrase(self.steps)} were {both} completed by {self.name}."
+
+
+def same_person_notes(completions) -> list[SamePerson]:
+    """Who completed more than one step, from `(step number, person id, person name)` of the
+    completed steps (uncompleted ones may be passed with person id None). Ordered by the
+    first step each person completed."""
+    by_person: dict[int, list] = {}
+    names: dict[int, str] = {}
+    for number, person_id, name in completions:
+        if person_id is None:
+            continue
+        by_person.setdefault(person_id, []).append(number)
+        names.setdefault(person_id, name)
+    notes = [
+        SamePerson(person_id, names[person_id], tuple(sorted(numbers)))
+        for person_id, numbers in by_person.items()
+        if len(numbers) > 1
+    ]
+    return sorted(notes, key=lambda n: n.steps)
+
+
+def step_completions(steps) -> list[tuple]:
+    """`(number, person id, name)` for each completed step record (with `completed_by`
+    loaded): the input of same_person_notes."""
+    return [
+        (s.number, s.completed_by_id, _person_name(s.completed_by))
+        for s in steps
+        if s.completed_at is not None and s.completed_by_id is not None
+    ]
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return "one person"
+    return user.get_full_name() or user.get_username()
 
 
 def can_reopen_step(

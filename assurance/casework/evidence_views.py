@@ -5,15 +5,21 @@ They live with the case page because each re-renders it in place (htmx)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.views.decorators.http import require_POST
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.casework.services import judgement_changes_notify
-from assurance.casework.views import respond
+from assurance.casework.views import attach_withdraw_forms, respond
 from assurance.common.middleware import upload_limit
 from assurance.common.views import add_errors, forbidden
-from assurance.organisations.permissions import can_write
+from assurance.organisations.models import Team
+from assurance.organisations.permissions import CASE_MANAGER_ROLES, can_write, holds_any
+from evidence import lists as evidence_lists
 from evidence import services as evidence_services
 from evidence import uploads
 from evidence.access import get_evidence_item_for_user
@@ -24,6 +30,9 @@ from evidence.forms import (
     PracticeCheckForm,
     WithdrawForm,
 )
+from evidence.models import EvidenceItem, Source, Stance
+
+EVIDENCE_PAGE_SIZE = 50  # as the evidence register
 
 
 def _writer_case(request, case_uuid):
@@ -77,6 +86,48 @@ def evidence_add(request, case_uuid):
     return respond(request, case, anchor="evidence")
 
 
+def _case_evidence_context(request, case, params, *, failed=None):
+    listed = evidence_lists.filter_evidence(EvidenceItem.objects.filter(case=case), params)
+    rows = listed.rows.select_related(
+        "team", "category", "created_by", "withdrawn_by"
+    ).prefetch_related("files")
+    page = Paginator(rows, EVIDENCE_PAGE_SIZE).get_page(params.get("page"))
+    writer = can_write(case.user_roles) and case.status in wf.ACTIVE_STATUSES
+    attach_withdraw_forms(page.object_list, writer=writer, failed=failed)
+    query = params.copy()
+    query.pop("page", None)
+    return {
+        "case": case,
+        "location": case.location,
+        "page": page,
+        "filters": listed.filters,
+        "filter_errors": listed.errors,
+        "query": query.urlencode(),
+        "page_query": params.urlencode(),
+        "teams": Team.objects.filter(location_id=case.location_id).order_by("name"),
+        "sources": Source.choices,
+        "stances": Stance.choices,
+        "statuses": evidence_lists.STATUS_FILTERS.items(),
+        "writer": writer,
+        "is_rm": holds_any(case.user_roles, CASE_MANAGER_ROLES),
+        "in_list": True,
+    }
+
+
+@require_GET
+@login_required
+def case_evidence(request, case_uuid):
+    """Every evidence item of a case, filtered and paged; the results alone for htmx."""
+    case = get_case_for_user(request.user, case_uuid)
+    context = _case_evidence_context(request, case, request.GET)
+    template = (
+        "evidence/_case_evidence_results.html"
+        if request.htmx and not request.htmx.boosted
+        else "evidence/case_evidence.html"
+    )
+    return render(request, template, context)
+
+
 @require_POST
 @login_required
 def evidence_withdraw(request, item_uuid):
@@ -84,8 +135,19 @@ def evidence_withdraw(request, item_uuid):
     case = item.case
     form = WithdrawForm(request.POST, item=item)
     anchor = f"evidence-{item.uuid}"
-    if not form.is_valid():
+    # From the case's evidence list (a plain form): back to the same filters and page.
+    list_query = request.POST.get("list_query")
+    if list_query is not None:
+        params = QueryDict(list_query[:2000])
+
+    def refused():
+        if list_query is not None:
+            context = _case_evidence_context(request, case, params, failed=form)
+            return render(request, "evidence/case_evidence.html", context)
         return respond(request, case, forms={"withdraw": form}, anchor=anchor)
+
+    if not form.is_valid():
+        return refused()
     try:
         evidence_services.evidence_withdraw(
             actor=request.user,
@@ -95,11 +157,14 @@ def evidence_withdraw(request, item_uuid):
         )
     except ValidationError as exc:
         add_errors(form, exc)
-        return respond(request, case, forms={"withdraw": form}, anchor=anchor)
+        return refused()
     except wf.WorkflowError as exc:
         return forbidden(request, str(exc))
     judgement_changes_notify(case=case)
     messages.success(request, "Evidence withdrawn. It stays in the history with your reason.")
+    if list_query is not None:
+        url = reverse("casework:case_evidence", args=[case.uuid])
+        return redirect(f"{url}?{params.urlencode()}#{anchor}" if params else f"{url}#{anchor}")
     return respond(request, case, anchor="evidence")
 
 

@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from assurance.casework import navigation
+from assurance.casework.models import CasePagePreference
 from assurance.judgement import readiness
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.models import ProportionalityJudgement
@@ -43,3 +45,11 @@ def judgement_changes_notify(*, case) -> list[Notification]:
         for user_id in managers
         if user_id not in told
     )
+
+
+def case_sections_remember(*, user, closed: list[str]) -> CasePagePreference:
+    """Remember which case-page sections `user` folded away (known section names only)."""
+    preference, _ = CasePagePreference.objects.update_or_create(
+        user=user, defaults={"closed_sections": navigation.clean_closed(closed)}
+    )
+    return preference

@@ -8,6 +8,7 @@ urlpatterns = [
     path("providers/<slug:slug>/cases/", views.provider_cases, name="provider_cases"),
     path("locations/<uuid:location_uuid>/cases/", views.location_cases, name="location_cases"),
     path("locations/<uuid:location_uuid>/cases/new/", views.case_create, name="case_create"),
+    path("cases/sections/", views.case_sections, name="case_sections"),
     path("cases/<uuid:case_uuid>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_uuid>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:case_uuid>/status/", views.case_status, name="case_status"),
@@ -22,6 +23,7 @@ urlpatterns = [
         views.judgement_confirm,
         name="judgement_confirm",
     ),
+    path("cases/<uuid:case_uuid>/evidence/", evidence_views.case_evidence, name="case_evidence"),
     path("cases/<uuid:case_uuid>/evidence/add/", evidence_views.evidence_add, name="evidence_add"),
     path(
         "evidence/<uuid:item_uuid>/withdraw/",

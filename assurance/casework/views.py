@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,11 +25,12 @@ from assurance.cases.forms import (
     StepReopenForm,
 )
 from assurance.cases.models import CaseStatus, Indicator, StepRecord
+from assurance.casework import evidence_summary, navigation, timeline
 from assurance.casework import lists as case_lists
-from assurance.casework import timeline
 from assurance.casework.forms import STEP_FORMS
+from assurance.casework.models import CasePagePreference
 from assurance.casework.presentation import artefact_rows, corroboration_grid
-from assurance.casework.services import judgement_changes_notify
+from assurance.casework.services import case_sections_remember, judgement_changes_notify
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
@@ -64,10 +66,10 @@ from evidence.models import (
     EvidenceItem,
     InfluenceLink,
     PracticeCheck,
-    Source,
 )
 
 PAGE_SIZE = 20
+TIMELINE_SHOWN = 100  # latest changes on the case page; ?history=all shows every one
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -297,15 +299,16 @@ def case_status(request, case_uuid):
 
 
 def _load(case):
-    """Everything the case page shows, in a fixed number of queries."""
+    """Everything the case page shows, in a fixed number of queries whatever the number of
+    evidence items: the figures read light rows, the page shows counts and the latest few."""
     steps = list(case.steps.select_related("completed_by", "updated_by"))
-    evidence = list(
-        EvidenceItem.objects.filter(case=case)
-        .select_related("team", "category", "created_by", "withdrawn_by")
-        .prefetch_related("files")
-    )
     indicators = list(Indicator.objects.filter(case=case).prefetch_related("readings__team"))
-    links = list(InfluenceLink.objects.filter(case=case).prefetch_related("evidence"))
+    linked = EvidenceItem.objects.only("id", "source", "occurred_on")
+    links = list(
+        InfluenceLink.objects.filter(case=case).prefetch_related(
+            Prefetch("evidence", queryset=linked)
+        )
+    )
     checks = list(PracticeCheck.objects.filter(case=case).select_related("team", "evidence_item"))
     actions = list(EmbeddingAction.objects.filter(case=case).select_related("team"))
     teams = list(Team.objects.filter(location_id=case.location_id))  # archived too: as of
@@ -321,7 +324,9 @@ def _load(case):
     return {
         "escalations": escalations,
         "steps": steps,
-        "evidence": evidence,
+        "evidence": evidence_summary.rows_for_figures(case),
+        "latest_evidence": evidence_summary.latest(case),
+        "evidence_counts": evidence_summary.counts(evidence_summary.count_row(case)),
         "indicators": indicators,
         "links": links,
         "checks": checks,
@@ -331,7 +336,16 @@ def _load(case):
     }
 
 
-def case_page_context(request, case, *, forms=None, stale=None):
+def attach_withdraw_forms(items, *, writer, failed=None):
+    """A withdraw form on each current item the page shows; the refused one keeps its input."""
+    for item in items:
+        if failed is not None and failed.item_uuid == item.uuid:
+            item.withdraw_form = failed
+        elif writer and not item.is_withdrawn:
+            item.withdraw_form = WithdrawForm(item=item)
+
+
+def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
     data = _load(case)
     state = cases_services.case_state(case, data["steps"])
     roles = case.user_roles
@@ -379,15 +393,58 @@ def case_page_context(request, case, *, forms=None, stale=None):
                 "stale": stale if stale and stale.number == step.number else None,
             }
         )
-    by_source = {source: [] for source in Source}
+    latest_evidence = data["latest_evidence"]
     failed_withdrawal = forms.get("withdraw")
-    for item in data["evidence"]:
-        by_source[item.source].append(item)
-        if failed_withdrawal is not None and failed_withdrawal.item_uuid == item.uuid:
-            item.withdraw_form = failed_withdrawal
-        elif writer and not item.is_withdrawn:
-            item.withdraw_form = WithdrawForm(item=item)
+    if failed_withdrawal is not None and all(
+        item.uuid != failed_withdrawal.item_uuid for item in latest_evidence
+    ):
+        # Refused for an item no longer among the latest: show it, with what was typed.
+        latest_evidence = list(
+            EvidenceItem.objects.filter(case=case, uuid=failed_withdrawal.item_uuid)
+            .select_related("team", "category", "created_by", "withdrawn_by")
+            .prefetch_related("files")
+        ) + list(latest_evidence)
+    attach_withdraw_forms(latest_evidence, writer=writer, failed=failed_withdrawal)
+    team_names = {team.id: team.name for team in data["teams"]}
+    contradicting = ready.contradicting
+    for item in contradicting[: evidence_summary.CONTRADICTING_SHOWN]:
+        item.team_name = team_names.get(item.team_id, "")
     evidence_ids = [item.id for item in data["evidence"]]
+    changes = timeline.build(
+        case,
+        indicator_ids=[i.id for i in data["indicators"]],
+        evidence_ids=evidence_ids,
+        lapses=readiness.link_lapses(ready.facts, ready.thresholds.window_days),
+    )
+    timeline_all = request.method == "GET" and request.GET.get("history") == "all"
+    closed = (
+        CasePagePreference.objects.filter(user=request.user)
+        .values_list("closed_sections", flat=True)
+        .first()
+    )
+    can_close = case.status in wf.ACTIVE_STATUSES and holds_any(roles, CASE_MANAGER_ROLES)
+    can_reopen_case = case.status not in wf.ACTIVE_STATUSES and holds_any(roles, CASE_MANAGER_ROLES)
+    counts = data["evidence_counts"]
+    contents = navigation.contents(
+        steps_completed=sum(1 for s in state.steps if s.completed),
+        steps_total=len(state.steps),
+        indicators=len(data["indicators"]),
+        evidence_total=counts["total"],
+        evidence_current=counts["current"],
+        links=len(data["links"]),
+        checks=len(data["checks"]),
+        actions=len(data["actions"]),
+        judgement=current_judgement.get_level_display() if current_judgement else "",
+        escalations=len(data["escalations"]),
+        escalations_open=sum(1 for e in data["escalations"] if e.is_active),
+        changes=len(changes),
+        closing="close" if can_close else ("reopen" if can_reopen_case else ""),
+    )
+    progress = navigation.progress(
+        [(s.number, s.get_role_display(), s.artefact_label, s.is_completed) for s in data["steps"]],
+        current_step=state.current_step,
+        active=case.status in wf.ACTIVE_STATUSES,
+    )
     return {
         "case": case,
         "location": case.location,
@@ -400,8 +457,11 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "can_escalate": case.status in wf.ACTIVE_STATUSES and escalation_rules.is_manager(roles),
         "checks": data["checks"],
         "actions": data["actions"],
-        "evidence": data["evidence"],
-        "evidence_by_source": [(Source(s).label, s, items) for s, items in by_source.items()],
+        "latest_evidence": latest_evidence,
+        "evidence_counts": data["evidence_counts"],
+        "evidence_list_url": reverse("casework:case_evidence", args=[case.uuid]),
+        "contradicting": contradicting[: evidence_summary.CONTRADICTING_SHOWN],
+        "contradicting_count": len(contradicting),
         "grid": corroboration_grid(case, data["evidence"], data["links"]),
         "ready": ready,
         "judgement": current_judgement,
@@ -410,17 +470,18 @@ def case_page_context(request, case, *, forms=None, stale=None):
         "confirm_exceeds": bool(
             current_judgement and readiness.exceeds(current_judgement.level, ready.assessment.level)
         ),
-        "timeline": timeline.build(
-            case,
-            indicator_ids=[i.id for i in data["indicators"]],
-            evidence_ids=evidence_ids,
-            lapses=readiness.link_lapses(ready.facts, ready.thresholds.window_days),
-        ),
+        # Bounded like the evidence: the latest changes, all of them on ?history=all.
+        "timeline": changes if timeline_all else changes[:TIMELINE_SHOWN],
+        "timeline_count": len(changes),
+        "timeline_all": timeline_all,
+        "contents": contents,
+        "progress": progress,
+        "sections_open": navigation.open_sections(closed, reveal=reveal, all_open=bool(forms)),
+        "same_person": wf.same_person_notes(wf.step_completions(data["steps"])),
         "writer": writer,
         "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),
-        "can_close": case.status in wf.ACTIVE_STATUSES and holds_any(roles, CASE_MANAGER_ROLES),
-        "can_reopen_case": case.status not in wf.ACTIVE_STATUSES
-        and holds_any(roles, CASE_MANAGER_ROLES),
+        "can_close": can_close,
+        "can_reopen_case": can_reopen_case,
         "is_rm": Role.REGISTERED_MANAGER in roles,
         "evidence_form": forms.get("evidence")
         or (
@@ -453,12 +514,21 @@ def respond(request, case, *, forms=None, stale=None, anchor=""):
     if not failed:
         # The service may have moved the case on (status, current step): read it again.
         case = get_case_for_user(request.user, case.uuid)
-    context = case_page_context(request, case, forms=forms, stale=stale)
+    context = case_page_context(request, case, forms=forms, stale=stale, reveal=anchor)
     template = "assurance/_case_body.html" if request.htmx else "assurance/case_detail.html"
     response = render(request, template, context)
     if request.htmx and anchor:
         response["HX-Reswap"] = f"innerHTML show:#{anchor}:top"
     return response
+
+
+@require_POST
+@login_required
+def case_sections(request):
+    """Remember the sections of the case page the person folded away (sent by
+    static/js/case-sections.js as they open and close them); only their own preference."""
+    case_sections_remember(user=request.user, closed=request.POST.getlist("closed")[:20])
+    return HttpResponse(status=204)
 
 
 # --- steps -------------------------------------------------------------------------------

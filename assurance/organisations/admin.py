@@ -13,7 +13,7 @@ class LocationInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug", "allow_self_validation"]
+    list_display = ["name", "slug", "allow_self_validation", "distinct_people_first_steps"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LocationInline]

@@ -37,6 +37,11 @@ class Provider(models.Model):
         default=False,
         help_text="Only for very small services. Each use is recorded in the case history.",
     )
+    distinct_people_first_steps = models.BooleanField(
+        "require a different person for each of steps 1, 2 and 3",
+        default=False,
+        help_text="When on, nobody can complete more than one of steps 1, 2 and 3 of a case.",
+    )
     readiness_thresholds = models.JSONField(
         default=dict,
         blank=True,

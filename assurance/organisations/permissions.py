@@ -41,6 +41,17 @@ def grantable_roles(held_roles) -> frozenset:
     return granted
 
 
+SELF_GRANT_REFUSED = (
+    "You cannot give yourself a role. Ask another Registered Manager or a Senior Leader "
+    "to add it for you."
+)
+
+
+def is_self_grant(*, actor_id, grantee_id) -> bool:
+    """Separation of duties: nobody grants themselves a role, whatever they hold."""
+    return actor_id is not None and actor_id == grantee_id
+
+
 def can_manage_members(held_roles) -> bool:
     return bool(MEMBER_MANAGER_ROLES & set(held_roles))
 

@@ -12,8 +12,10 @@ from assurance.organisations.models import Location, Membership, Provider, Team
 from assurance.organisations.permissions import (
     EITHER_SCOPE_ROLES,
     PROVIDER_WIDE_ROLES,
+    SELF_GRANT_REFUSED,
     can_manage_members,
     grantable_roles,
+    is_self_grant,
 )
 from domains.roles import Role
 
@@ -58,6 +60,8 @@ def membership_grant(
     try:
         with transaction.atomic():
             user = User.objects.filter(email__iexact=email).first()
+            if user is not None and is_self_grant(actor_id=actor.pk, grantee_id=user.pk):
+                raise ValidationError({"email": SELF_GRANT_REFUSED})
             if user is None:
                 user = User(username=email, email=email, first_name=first_name, last_name=last_name)
                 user.set_unusable_password()

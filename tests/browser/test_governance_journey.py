@@ -89,9 +89,10 @@ def form_with_button(scope, name):
 
 
 def open_details(scope, summary_text):
-    """Open the disclosure whose summary reads `summary_text`; return the <details>."""
+    """Open the disclosure whose own summary reads `summary_text` (not a section of the case
+    page that holds it); return the <details>."""
     details = scope.locator("details").filter(
-        has=_root(scope).locator("summary").filter(has_text=summary_text)
+        has=_root(scope).locator(":scope > summary").filter(has_text=summary_text)
     )
     details.locator("summary").first.click()
     expect(details).to_have_attribute("open", "")

@@ -243,3 +243,33 @@ def test_it_refuses_step_three_by_the_step_one_author_and_saves_nothing(
     step = complete_step(case, 3, author)
     assert step.self_validation
     assert step.history.filter(history_change_reason__contains="small-service").exists()
+
+
+def test_it_refuses_one_person_completing_steps_one_and_two_when_the_provider_says_so(
+    client, case, location, registered_manager
+):
+    from assurance.organisations.models import Membership
+    from domains.roles import Role
+
+    Membership.objects.create(
+        user=registered_manager,
+        provider=location.provider,
+        location=location,
+        role=Role.QUALITY_LEAD,
+    )
+    location.provider.distinct_people_first_steps = True
+    location.provider.save()
+    complete_step(case, 1, registered_manager)
+    client.force_login(registered_manager)
+    response = client.post(
+        reverse("casework:step_form", args=[case.uuid, 2]),
+        {
+            "version": StepRecord.objects.get(case=case, number=2).version,
+            "earlier_weakness": "Audits were late.",
+            "current_practice": "Audits are on time.",
+            "complete": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "someone else must complete step 2" in response.content.decode()
+    assert not StepRecord.objects.get(case=case, number=2).is_completed
