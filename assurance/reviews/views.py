@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
-from assurance.common.views import add_errors
+from assurance.common.views import add_errors, forbidden
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.models import current_judgements
@@ -361,6 +361,12 @@ def reminders_home(request):
         scope = membership.location or membership.provider
         if scope not in scopes:
             scopes.append(scope)
+    if not scopes:
+        return forbidden(
+            request,
+            "The reminders record is for Registered Managers (their location) and Senior "
+            "Leaders (their provider). Your own reminders are in your notifications.",
+        )
     if len(scopes) == 1:
         scope = scopes[0]
         if isinstance(scope, Location):
