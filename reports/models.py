@@ -16,7 +16,7 @@ class ReportKind(models.TextChoices):
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
+    RUNNING = "running", "Being prepared"
     DONE = "done", "Ready"
     FAILED = "failed", "Failed"
 
@@ -68,7 +68,7 @@ class ReportRun(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    stage = models.CharField(max_length=80, default="Waiting for a worker")
+    stage = models.CharField(max_length=80, default="Queued")
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
