@@ -37,7 +37,7 @@ from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -147,6 +147,7 @@ def _case_list_context(request, cases, *, locations=None):
         "query": query.urlencode(),
         "domains": Domain.objects.all(),
         "statuses": CaseStatus.choices,
+        "levels": InfluenceLevel.choices,
     }
 
 

@@ -68,6 +68,10 @@ QUARTERLY_OUTCOME_HELP = {
 # --- review lists ---------------------------------------------------------------------------
 
 
+def _overdue_only(params):
+    return review_lists.filter_reviews(Review.objects.none(), params).filters["status"] == "overdue"
+
+
 def _rows(reviews, params):
     return review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
 
@@ -80,17 +84,25 @@ def location_reviews(request, location_uuid):
     return render(
         request,
         "assurance/reviews/review_list.html",
-        {"location": location, "scope_name": location.name, "page": page},
+        {
+            "location": location,
+            "scope_name": location.name,
+            "page": page,
+            "overdue_only": _overdue_only(request.GET),
+        },
     )
 
 
 @login_required
 def provider_reviews(request, slug):
     provider = get_provider_for_user(request.user, slug)
+    # Only the state filter applies (?status=overdue, linked from the provider's overview):
+    # the two lists are of one kind each.
+    params = {"status": request.GET.get("status", "")}
     quarterly = Paginator(
-        _rows(review_lists.provider_quarterly_reviews(provider), {}), PAGE_SIZE
+        _rows(review_lists.provider_quarterly_reviews(provider), params), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), {})
+    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), params)
     return render(
         request,
         "assurance/reviews/provider_reviews.html",
@@ -99,6 +111,7 @@ def provider_reviews(request, slug):
             "scope_name": provider.name,
             "page": quarterly,
             "monthly_due": monthly_due,
+            "overdue_only": _overdue_only(params),
         },
     )
 

@@ -46,8 +46,7 @@ def test_it_builds_site_url_from_host_and_port_when_unset():
 
 def test_it_writes_emails_to_files_unless_an_email_url_is_set():
     assert (
-        _settings_value("settings.EMAIL_BACKEND")
-        == "assurance.common.mail.LoggedFileEmailBackend"
+        _settings_value("settings.EMAIL_BACKEND") == "assurance.common.mail.LoggedFileEmailBackend"
     )
     assert _settings_value(
         "settings.EMAIL_BACKEND", EMAIL_URL="smtp+tls://u:p@smtp.example.org:587"

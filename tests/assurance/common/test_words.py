@@ -1,0 +1,14 @@
+from datetime import date
+
+from assurance.common.words import month_words, period_words, quarter_words
+
+
+def test_it_says_a_month_as_people_do():
+    assert month_words(date(2026, 10, 1)) == "October 2026"
+    assert period_words(date(2026, 10, 1), date(2026, 10, 31)) == "October 2026"
+
+
+def test_it_says_a_quarter_as_a_span_of_months():
+    assert quarter_words(2026, 3) == "July to September 2026"
+    assert period_words(date(2026, 7, 1), date(2026, 9, 30)) == "July to September 2026"
+    assert period_words(date(2026, 11, 1), date(2027, 1, 31)) == "November 2026 to January 2027"
