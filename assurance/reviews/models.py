@@ -291,6 +291,7 @@ class ReminderDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "reminder deliveries"
         constraints = [
             models.CheckConstraint(
                 condition=Q(review__isnull=False, escalation__isnull=True, evidence_item=None)
