@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assurance', '0012_evidence_expiry_reminders'),
+        ("assurance", "0012_evidence_expiry_reminders"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='reminderdelivery',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name_plural': 'reminder deliveries'},
+            name="reminderdelivery",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "verbose_name_plural": "reminder deliveries",
+            },
         ),
     ]
