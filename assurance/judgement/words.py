@@ -59,7 +59,7 @@ def spread_words(f: readiness.SpreadFigure, window: int) -> str:
     if f.teams_with_evidence == f.active_teams:
         every = "The team has" if f.active_teams == 1 else f"All {f.active_teams} teams have"
         return f"{every} supporting frontline evidence from {_days(window)} (spread 100%)."
-    verb = "has" if f.teams_with_evidence == 1 else "have"
+    verb = "has" if f.teams_with_evidence == 1 or f.active_teams == 1 else "have"
     sentence = (
         f"{f.teams_with_evidence} of {_n(f.active_teams, 'team')} {verb} supporting frontline "
         f"evidence from {_days(window)} (spread {_pct(f.share)})"
@@ -145,8 +145,13 @@ def gap_words(f: readiness.GapFigure) -> str:
     share of the way from baseline to target."""
     left_out = f"; left out until they have readings: {_join(f.unread)}" if f.unread else ""
     if f.value is None:
-        reason = f.unmeasured_reason or "not enough indicators with readings"
-        return f"The two sides cannot be compared yet: {reason}{left_out}."
+        if f.frontline_progress is None and f.leadership_progress is None:
+            reason = "no indicator has readings yet"
+        elif f.frontline_progress is None:
+            reason = "no frontline indicator has readings yet"
+        else:
+            reason = "no leadership indicator has readings yet"
+        return f"Leadership and frontline progress cannot be compared yet: {reason}{left_out}."
     lead, front = f.leadership_progress, f.frontline_progress
     numbers = f"{_pct(front)} against {_pct(lead)}"
     if lead <= _EPS and front <= _EPS:

@@ -83,8 +83,8 @@ def test_the_gap_in_other_proportions_and_when_it_cannot_be_measured():
         )
     ).gap
     assert only_lead == (
-        "The two sides cannot be compared yet: no frontline-side indicator; "
-        "left out until they have readings: Front."
+        "Leadership and frontline progress cannot be compared yet: no frontline indicator "
+        "has readings yet; left out until they have readings: Front."
     )
 
 
