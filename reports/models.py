@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from assurance.common.words import quarter_words
 from evidence.models import DownloadVia
+
+from .periods import parse_quarter
 
 
 class ReportKind(models.TextChoices):
@@ -125,7 +128,16 @@ class ReportRun(models.Model):
         if self.kind == ReportKind.PACK:
             return f"Evidence pack: {self.scope_label}"
         scope = self.location or self.provider
-        return f"Quarterly assurance report {self.quarter}: {scope}"
+        return f"Quarterly assurance report, {self.quarter_words}: {scope}"
+
+    @property
+    def quarter_words(self) -> str:
+        """"2026-Q3" as "July to September 2026"."""
+        try:
+            quarter = parse_quarter(self.quarter)
+        except ValueError:
+            return self.quarter
+        return quarter_words(quarter.year, quarter.number)
 
     @property
     def last_sign_of_life(self):
