@@ -132,7 +132,7 @@ class ReportRun(models.Model):
 
     @property
     def quarter_words(self) -> str:
-        """"2026-Q3" as "July to September 2026"."""
+        """ "2026-Q3" as "July to September 2026"."""
         try:
             quarter = parse_quarter(self.quarter)
         except ValueError:
