@@ -49,6 +49,7 @@ from assurance.organisations.permissions import (
     INDICATOR_ROLES,
     can_write,
     holds_any,
+    is_read_only,
 )
 from domains.models import Domain
 from domains.roles import Role
@@ -417,6 +418,7 @@ def case_page_context(request, case, *, forms=None, stale=None):
             evidence_ids=evidence_ids,
         ),
         "writer": writer,
+        "can_request_summary": not is_read_only(roles),
         "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),
         "can_close": case.status in wf.ACTIVE_STATUSES and holds_any(roles, CASE_MANAGER_ROLES),
         "can_reopen_case": case.status not in wf.ACTIVE_STATUSES

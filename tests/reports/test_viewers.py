@@ -129,6 +129,8 @@ def test_a_viewer_requests_no_report(client, provider, location, runs):
     )
     assert response.status_code == 403
     case = runs["case"]
+    page = client.get(reverse("casework:case_detail", args=[case.uuid])).content.decode()
+    assert reverse("reports:request_case_summary", args=[case.uuid]) not in page
     assert client.post(reverse("reports:request_case_summary", args=[case.uuid])).status_code == 403
     failed = runs["quarterly"]
     ReportRun.objects.filter(pk=failed.pk).update(status=RunStatus.FAILED)
