@@ -19,7 +19,7 @@ from assurance.casework import lists as case_lists
 from assurance.common.lists import uuid_value
 from assurance.escalations import lists as escalation_lists
 from assurance.escalations.models import Escalation
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.organisations import lists as organisation_lists
 from assurance.organisations.access import (
     roles_at_locations,
@@ -155,13 +155,19 @@ class TeamViewSet(ReadOnly):
 @extend_schema_view(
     list=extend_schema(
         summary="Improvement cases",
-        description="The filters of the case lists: location, domain, status and current step.",
+        description="The filters of the case lists: location, domain, status, current step and "
+        "the current judgement (its level, above the evidence, evidence changed since).",
         parameters=[
             LOCATION,
             PROVIDER,
             OpenApiParameter("domain", str, description="A domain's slug, e.g. governance."),
             OpenApiParameter("status", str, enum=CaseStatus.values),
             OpenApiParameter("step", int, enum=[1, 2, 3, 4, 5], description="Open cases only."),
+            OpenApiParameter("level", str, enum=InfluenceLevel.values),
+            OpenApiParameter(
+                "overclaim", int, enum=[1], description="Judgement above the evidence."
+            ),
+            OpenApiParameter("stale", int, enum=[1], description="Evidence changed since."),
         ],
     )
 )

@@ -12,19 +12,25 @@ from assurance.organisations.access import (
     visible_locations,
     visible_providers,
 )
-from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from assurance.organisations.permissions import (
+    LOCATION_REPORT_ROLES,
+    QUARTERLY_REPORT_READER_ROLES,
+)
 
 from .models import ReportKind, ReportRun, RunStatus
 
 
 def can_see_run(user, run) -> bool:
     """Case summaries and evidence packs follow what they show (checked by the fetcher);
-    quarterly reports their requesters' roles."""
+    quarterly reports their requesters' roles, and provider-wide viewers read them all."""
     if run.kind in (ReportKind.CASE, ReportKind.PACK):
+        return True
+    provider_wide = roles_at_provider(user, run.provider)
+    if QUARTERLY_REPORT_READER_ROLES & provider_wide:
         return True
     if run.location_id:
         return bool(LOCATION_REPORT_ROLES & roles_at_location(user, run.location))
-    return bool(QUARTERLY_REPORT_ROLES & roles_at_provider(user, run.provider))
+    return False
 
 
 def visible_report_runs(user):
@@ -36,8 +42,7 @@ def visible_report_runs(user):
         | Q(kind=ReportKind.PACK, location__in=locations)
         | Q(
             kind=ReportKind.QUARTERLY,
-            location__isnull=True,
-            provider__in=providers_with_role(user, QUARTERLY_REPORT_ROLES),
+            provider__in=providers_with_role(user, QUARTERLY_REPORT_READER_ROLES),
         )
         | Q(
             kind=ReportKind.QUARTERLY,
@@ -63,6 +68,14 @@ def filter_report_runs(runs, params) -> Filtered:
 def provider_quarterly_runs(user, provider):
     """The provider's quarterly reports this user may open (the reports page's archive)."""
     return visible_report_runs(user).filter(provider=provider, kind=ReportKind.QUARTERLY)
+
+
+def provider_case_summaries(user, provider):
+    """The provider's finished case summaries at the locations the user can see (read-only
+    viewers find them on the reports page)."""
+    return visible_report_runs(user).filter(
+        provider=provider, kind=ReportKind.CASE, status=RunStatus.DONE
+    )
 
 
 def location_pack_runs(location):

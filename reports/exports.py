@@ -185,7 +185,9 @@ REVIEW_COLUMNS = (
 def _scores(row):
     if isinstance(row, OverallRow):
         return None
-    return "; ".join(f"{qs.code} {s.score if s else '–'}" for qs, s in row.statements)
+    return "; ".join(
+        f"{qs.code} {qs.title}: {s.score if s else 'not scored'}" for qs, s in row.statements
+    )
 
 
 def _computed(row):

@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from assurance.common.words import quarter_words
 from evidence.models import DownloadVia
+
+from .periods import parse_quarter
 
 
 class ReportKind(models.TextChoices):
@@ -16,7 +19,7 @@ class ReportKind(models.TextChoices):
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
+    RUNNING = "running", "Being prepared"
     DONE = "done", "Ready"
     FAILED = "failed", "Failed"
 
@@ -68,7 +71,7 @@ class ReportRun(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    stage = models.CharField(max_length=80, default="Waiting for a worker")
+    stage = models.CharField(max_length=80, default="Queued")
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -125,7 +128,16 @@ class ReportRun(models.Model):
         if self.kind == ReportKind.PACK:
             return f"Evidence pack: {self.scope_label}"
         scope = self.location or self.provider
-        return f"Quarterly assurance report {self.quarter}: {scope}"
+        return f"Quarterly assurance report, {self.quarter_words}: {scope}"
+
+    @property
+    def quarter_words(self) -> str:
+        """ "2026-Q3" as "July to September 2026"."""
+        try:
+            quarter = parse_quarter(self.quarter)
+        except ValueError:
+            return self.quarter
+        return quarter_words(quarter.year, quarter.number)
 
     @property
     def last_sign_of_life(self):

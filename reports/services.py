@@ -36,7 +36,11 @@ from django.utils import timezone
 from assurance.cases.models import ImprovementCase
 from assurance.common.queueing import send_now
 from assurance.common.storage import HashingWriter, save_verified
-from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from assurance.organisations.permissions import (
+    LOCATION_REPORT_ROLES,
+    QUARTERLY_REPORT_ROLES,
+    is_read_only,
+)
 from evidence.models import DownloadVia
 
 from . import data, packs, rendering
@@ -46,6 +50,10 @@ from .periods import Quarter, parse_quarter
 log = logging.getLogger(__name__)
 
 STOPPED = "The worker stopped while rendering; you can retry"
+READ_ONLY_REFUSAL = (
+    "Viewers can read and download reports but not request them. Ask a Registered Manager "
+    "or a Senior Leader."
+)
 
 
 def _stale_before(now):
@@ -84,7 +92,11 @@ def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, 
     return run
 
 
-def report_request_case(*, actor, case):
+def report_request_case(*, actor, case, actor_roles=None):
+    """Anyone who can see the case and write there; a read-only viewer reads the summaries
+    others requested."""
+    if actor_roles is not None and is_read_only(actor_roles):
+        raise PermissionDenied(READ_ONLY_REFUSAL)
     run = ReportRun.objects.create(
         kind=ReportKind.CASE,
         provider=case.location.provider,
@@ -138,7 +150,7 @@ def report_retry(*, actor, run):
     retryable = Q(status=RunStatus.FAILED) | _abandoned(timezone.now())
     updated = ReportRun.objects.filter(retryable, pk=run.pk).update(
         status=RunStatus.QUEUED,
-        stage="Waiting for a worker",
+        stage="Queued",
         progress=0,
         error="",
         heartbeat_at=None,

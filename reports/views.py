@@ -17,18 +17,29 @@ from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
     roles_at_location,
+    roles_at_provider,
     visible_locations,
 )
-from assurance.organisations.permissions import LOCATION_REPORT_ROLES, QUARTERLY_REPORT_ROLES
+from assurance.organisations.permissions import (
+    LOCATION_REPORT_ROLES,
+    QUARTERLY_REPORT_ROLES,
+    is_read_only,
+)
 from evidence.models import DownloadVia
 
 from . import data, exports, rendering, services
-from .access import get_report_run_for_user, location_pack_runs, provider_quarterly_runs
+from .access import (
+    get_report_run_for_user,
+    location_pack_runs,
+    provider_case_summaries,
+    provider_quarterly_runs,
+)
 from .forms import CasePackForm, PackRequestForm, QuarterlyRequestForm
 from .models import ExportFormat
 from .periods import parse_quarter
 
 RUNS_PAGE_SIZE = 20
+CASE_SUMMARIES_SHOWN = 20
 
 
 def _scopes(user, provider):
@@ -57,10 +68,22 @@ def provider_reports(request, slug):
     form = None
     if provider_wide or locations:
         form = QuarterlyRequestForm(locations=locations, provider_wide=provider_wide)
+    case_summaries = (
+        provider_case_summaries(request.user, provider)
+        .select_related("case", "location", "requested_by")
+        .annotate(download_count=Count("downloads"))
+        .order_by("-requested_at", "-id")[:CASE_SUMMARIES_SHOWN]
+    )
     return render(
         request,
         "reports/provider_reports.html",
-        {"provider": provider, "runs": runs, "form": form},
+        {
+            "provider": provider,
+            "runs": runs,
+            "form": form,
+            "case_summaries": case_summaries,
+            "read_only": is_read_only(provider.user_roles),
+        },
     )
 
 
@@ -96,7 +119,7 @@ def request_quarterly(request, slug):
 @login_required
 def request_case_summary(request, case_uuid):
     case = get_case_for_user(request.user, case_uuid)
-    run = services.report_request_case(actor=request.user, case=case)
+    run = services.report_request_case(actor=request.user, case=case, actor_roles=case.user_roles)
     return redirect("reports:report_run", run_uuid=run.uuid)
 
 
@@ -134,7 +157,16 @@ def report_run(request, run_uuid):
     template = "reports/_run_status.html" if request.htmx else "reports/run_detail.html"
     downloads = run.downloads.select_related("user")[:50]
     comparison = services.run_comparison(run) if run.status == "done" else None
-    return render(request, template, {"run": run, "downloads": downloads, "comparison": comparison})
+    return render(
+        request,
+        template,
+        {
+            "run": run,
+            "downloads": downloads,
+            "comparison": comparison,
+            "read_only": is_read_only(_roles_for_run(request.user, run)),
+        },
+    )
 
 
 def run_file_response(run, request=None):
@@ -158,6 +190,12 @@ def run_file_response(run, request=None):
     return response
 
 
+def _roles_for_run(user, run):
+    if run.location_id:
+        return roles_at_location(user, run.location)
+    return roles_at_provider(user, run.provider)
+
+
 @require_GET
 @login_required
 def report_download(request, run_uuid):
@@ -172,6 +210,8 @@ def report_download(request, run_uuid):
 @login_required
 def report_retry(request, run_uuid):
     run = get_report_run_for_user(request.user, run_uuid)
+    if is_read_only(_roles_for_run(request.user, run)):
+        raise PermissionDenied(services.READ_ONLY_REFUSAL)
     if services.report_retry(actor=request.user, run=run):
         messages.success(request, "The report is queued again.")
     else:

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Install and run the whole product on embedded defaults: SQLite, a filesystem Celery
-# broker, console email. Web on http://127.0.0.1:8000 with a Celery worker and beat.
+# broker, email written to files under var/mail (one log line each). Web on
+# http://HOST:PORT (127.0.0.1:8000 unless set) with a Celery worker and beat.
 # Ctrl-C stops all three.
+#
+# With arguments, runs that manage.py command on the same set-up instead, e.g.
+#   bash scripts/run.sh createsuperuser
 source "$(dirname "$0")/lib.sh"
 ensure_system
 ensure_venv
@@ -10,6 +14,9 @@ PY="$VENV/bin/python"
 
 say "Preparing the database"
 "$PY" manage.py migrate --noinput -v 0
+if [ $# -gt 0 ]; then
+  exec "$PY" manage.py "$@"
+fi
 "$PY" manage.py seed_demo
 
 pids=()

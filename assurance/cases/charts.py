@@ -104,3 +104,131 @@ def indicator_chart(
         plot_bottom=bottom,
         description=description,
     )
+
+
+# --- counts on the provider and location overviews ---------------------------------------
+
+BAR_LABEL_WIDTH, BAR_ROW, BAR_HEIGHT = 130, 22, 14
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    href: str
+    y: int
+    width: float
+    text_x: float
+
+
+@dataclass(frozen=True)
+class Bars:
+    title: str
+    description: str  # every bar's number, in words (the chart's text alternative)
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_width: int
+
+
+def count_bars(rows, *, title: str, width: int = WIDTH) -> Bars:
+    """A horizontal bar per (label, count, link) row, scaled to the largest count."""
+    rows = list(rows)
+    room = width - BAR_LABEL_WIDTH - 36
+    top = max([value for _, value, _ in rows] + [1])
+    bars = tuple(
+        Bar(
+            label=str(label),
+            value=int(value),
+            href=href,
+            y=i * BAR_ROW,
+            width=round(value / top * room, 1),
+            text_x=round(BAR_LABEL_WIDTH + value / top * room + 4, 1),
+        )
+        for i, (label, value, href) in enumerate(rows)
+    )
+    description = f"{title}: " + ", ".join(f"{b.label} {b.value}" for b in bars) + "."
+    return Bars(
+        title=title,
+        description=description,
+        bars=bars,
+        width=width,
+        height=max(len(bars), 1) * BAR_ROW,
+        label_width=BAR_LABEL_WIDTH,
+    )
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    name: str
+    values: tuple[int, ...]
+    points: tuple[tuple[float, float], ...]
+    polyline: str
+    style: int  # 1-4: which line style the stylesheet gives it
+
+
+@dataclass(frozen=True)
+class Trend:
+    title: str
+    description: str
+    width: int
+    height: int
+    labels: tuple[tuple[float, str], ...]
+    lines: tuple[TrendLine, ...]
+    top: int  # the largest value, labelled on the axis
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+
+
+def trend_chart(labels, series, *, title: str, width: int = WIDTH, height: int = HEIGHT) -> Trend:
+    """Lines across periods: `labels` name the periods (oldest first), `series` is
+    (name, counts) with one count per period."""
+    labels = list(labels)
+    series = list(series)
+    left, right = PAD_LEFT, width - PAD_RIGHT
+    top_y, bottom = PAD_TOP, height - PAD_BOTTOM
+    top = max([v for _, values in series for v in values] + [1])
+    step = (right - left) / max(len(labels) - 1, 1)
+
+    def x_of(i):
+        return round(left + i * step, 1)
+
+    def y_of(v):
+        return round(bottom - v / top * (bottom - top_y), 1)
+
+    lines = []
+    for n, (name, values) in enumerate(series):
+        points = tuple((x_of(i), y_of(v)) for i, v in enumerate(values))
+        lines.append(
+            TrendLine(
+                name=name,
+                values=tuple(int(v) for v in values),
+                points=points,
+                polyline=" ".join(f"{x},{y}" for x, y in points),
+                style=n % 4 + 1,
+            )
+        )
+    description = (
+        f"{title}: "
+        + "; ".join(
+            f"{line.name}: "
+            + ", ".join(f"{label} {v}" for label, v in zip(labels, line.values, strict=True))
+            for line in lines
+        )
+        + "."
+    )
+    return Trend(
+        title=title,
+        description=description,
+        width=width,
+        height=height,
+        labels=tuple((x_of(i), label) for i, label in enumerate(labels)),
+        lines=tuple(lines),
+        top=top,
+        plot_left=left,
+        plot_right=right,
+        plot_top=top_y,
+        plot_bottom=bottom,
+    )

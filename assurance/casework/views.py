@@ -39,7 +39,7 @@ from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -51,6 +51,7 @@ from assurance.organisations.permissions import (
     INDICATOR_ROLES,
     can_write,
     holds_any,
+    is_read_only,
 )
 from domains.models import Domain
 from domains.roles import Role
@@ -149,6 +150,7 @@ def _case_list_context(request, cases, *, locations=None):
         "query": query.urlencode(),
         "domains": Domain.objects.all(),
         "statuses": CaseStatus.choices,
+        "levels": InfluenceLevel.choices,
     }
 
 
@@ -479,6 +481,7 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
         "sections_open": navigation.open_sections(closed, reveal=reveal, all_open=bool(forms)),
         "same_person": wf.same_person_notes(wf.step_completions(data["steps"])),
         "writer": writer,
+        "can_request_summary": not is_read_only(roles),
         "can_manage_indicators": writer and bool(INDICATOR_ROLES & set(roles)),
         "can_close": can_close,
         "can_reopen_case": can_reopen_case,

@@ -27,6 +27,7 @@ NOWHERE_EMAIL = {
     "django.core.mail.backends.locmem.EmailBackend": "Email is kept in memory",
     "django.core.mail.backends.dummy.EmailBackend": "Email is thrown away",
     "django.core.mail.backends.filebased.EmailBackend": "Email is written to files",
+    "assurance.common.mail.LoggedFileEmailBackend": "Email is written to files",
 }
 
 

@@ -11,6 +11,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from assurance.config.embedded import embedded_site_url
 from assurance.config.observability import init_sentry
 from assurance.config.storage import s3_backend
 
@@ -36,7 +37,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails. Unset, it follows HOST and PORT (what scripts/run.sh serves on).
+SITE_URL = env.str(
+    "SITE_URL",
+    default=embedded_site_url(env.str("HOST", default=""), env.str("PORT", default="")),
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,8 +187,12 @@ if AWS_STORAGE_BUCKET_NAME:
         location=env.str("AWS_LOCATION", default=""),
     )
 
-# Email: console by default; EMAIL_URL=smtp+tls://user:password@host:587 for SMTP.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Email: EMAIL_URL=smtp+tls://user:password@host:587 for SMTP. Unset (the embedded set-up),
+# each message is written whole to a file in EMAIL_FILE_PATH and logged as one line.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "assurance.common.mail.LoggedFileEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Care assurance <assurance@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -381,6 +390,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "assurance.config.observability.JsonFormatter"}},
+    "filters": {"quiet_refusals": {"()": "assurance.config.embedded.QuietRefusals"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -390,6 +400,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["quiet_refusals"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from assurance.cases.models import Indicator, Side
-from assurance.judgement import readiness
+from assurance.judgement import readiness, words
 from assurance.organisations.models import Team
 from evidence.models import EvidenceItem, InfluenceLink, LinkStatus, Stance
 
@@ -33,6 +33,11 @@ class CaseReadiness:
     assessment: readiness.Assessment
     evidence: list  # EvidenceItem rows (withdrawn included), with files prefetched
     indicators: list  # Indicator rows with readings prefetched
+
+    @property
+    def words(self) -> words.FigureWords:
+        """Each figure explained in plain words, with its numbers."""
+        return words.explain(self.figures)
 
     @property
     def contradicting(self):

@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -20,9 +20,37 @@ class InfluenceLevel(models.TextChoices):
     SERVICE_WIDE = "service_wide", "Service-wide"
 
 
+def _rank(field):
+    """A level's place in LEVELS, in SQL (for comparing two levels in a query)."""
+    return models.Case(
+        *(models.When(**{field: level}, then=i) for i, level in enumerate(LEVELS)),
+        default=-1,
+        output_field=models.IntegerField(),
+    )
+
+
 class JudgementQuerySet(models.QuerySet):
     def current(self):
         return self.filter(superseded_at__isnull=True)
+
+    def exceeding(self):
+        """Judgements above what the evidence supported when recorded or last confirmed (the
+        rule of `exceeds_evidence`, in SQL)."""
+        return (
+            self.exclude(supportable_level="")
+            .alias(level_rank=_rank("level"), supportable_rank=_rank("supportable_level"))
+            .filter(level_rank__gt=F("supportable_rank"))
+        )
+
+    def evidence_changed(self, today=None):
+        """Judgements whose evidence changed since (the rule of `evidence_changed`, in SQL):
+        items added, withdrawn or expired, or readings recorded."""
+        return self.with_changes(today).filter(
+            Q(changes_added__gt=0)
+            | Q(changes_withdrawn__gt=0)
+            | Q(changes_expired__gt=0)
+            | Q(changes_readings__gt=0)
+        )
 
     def with_changes(self, today=None):
         """Annotate what changed in the case's evidence since each judgement was recorded or

@@ -82,6 +82,16 @@ REMINDER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 # Quarterly reports: provider-wide by Senior Leaders, one location by its managers too.
 QUARTERLY_REPORT_ROLES = frozenset({Role.SENIOR_LEADER})
 LOCATION_REPORT_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
+# Reading them: a viewer given the whole provider (a commissioner or inspector, for as long
+# as their access lasts) reads and downloads every quarterly report of the provider, but
+# requests none.
+QUARTERLY_REPORT_READER_ROLES = QUARTERLY_REPORT_ROLES | READ_ONLY_ROLES
+
+
+def is_read_only(held_roles) -> bool:
+    """Holds only read-only roles (a viewer): may read and download, never request or
+    change anything."""
+    return bool(held_roles) and not set(held_roles) - READ_ONLY_ROLES
 
 
 def can_open_case(held_roles) -> bool:

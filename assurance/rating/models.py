@@ -56,4 +56,4 @@ class StatementScore(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.location}: {self.quality_statement.code} = {self.score}"
+        return f"{self.location}: {self.quality_statement}: {self.score}"

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from assurance.cases.models import ImprovementCase
 from assurance.common.history import get_history_user
 from assurance.common.reasons import reason_field
+from assurance.common.words import period_words
 from assurance.escalations.models import Escalation
 from assurance.organisations.models import Location, Provider
 
@@ -159,8 +160,13 @@ class Review(models.Model):
 
     def __str__(self):
         if self.kind == ReviewKind.MONTHLY:
-            return f"Monthly review {self.period_label}: {self.case}"
-        return f"Quarterly review {self.period_label}: {self.provider}"
+            return f"Monthly review, {self.period_words}: {self.case}"
+        return f"Quarterly review, {self.period_words}: {self.provider}"
+
+    @property
+    def period_words(self):
+        """ "October 2026", "July to September 2026": the period as people say it."""
+        return period_words(self.period_start, self.period_end)
 
     @property
     def is_due(self):
@@ -285,6 +291,7 @@ class ReminderDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "reminder deliveries"
         constraints = [
             models.CheckConstraint(
                 condition=Q(review__isnull=False, escalation__isnull=True, evidence_item=None)

@@ -430,8 +430,8 @@ def item_label(row) -> str:
     if row.review_id:
         review = row.review
         if review.kind == ReviewKind.MONTHLY:
-            return f"Monthly review {review.period_label}: {review.case.title} ({review.location})"
-        return f"Quarterly review {review.period_label}: {review.provider}"
+            return f"Monthly review, {review.period_words}: {review.case.title} ({review.location})"
+        return f"Quarterly review, {review.period_words}: {review.provider}"
     escalation = row.escalation
     if escalation.case_id is None:
         return f"Escalation: {escalation.action} – provider-wide ({escalation.provider})"

@@ -148,7 +148,7 @@ def gap_seen(review: Review, *, fallback_threshold=None) -> gap_rules.GapSeen:
         gap_rules.gap_threshold(review.thresholds) if review.thresholds else fallback_threshold
     )
     return gap_rules.GapSeen(
-        period_label=review.period_label,
+        period_label=review.period_words,
         ticked=review.outcome == ReviewOutcome.GAP_OBSERVED,
         gap=gap_rules.computed_gap(review.figures),
         threshold=threshold,
@@ -235,7 +235,7 @@ def review_complete(
                         )
                     )
             if outcome == ReviewOutcome.ESCALATE:
-                detail = f"Raised at the {locked.period_label} monthly review. {notes}"
+                detail = f"Raised at the {locked.period_words} monthly review. {notes}"
                 result.note_raised(
                     *escalation_raise(
                         actor=actor,
@@ -257,7 +257,7 @@ def review_complete(
                 result.case_closed = True
         elif outcome == ReviewOutcome.ESCALATE:
             # A provider-wide escalation, owned by the provider's Senior Leaders.
-            detail = f"Raised at the {locked.period_label} quarterly review. {notes}"
+            detail = f"Raised at the {locked.period_words} quarterly review. {notes}"
             result.note_raised(
                 *escalation_raise(
                     actor=actor,

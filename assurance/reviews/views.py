@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
-from assurance.common.views import add_errors
+from assurance.common.views import add_errors, forbidden
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
 from assurance.judgement.models import current_judgements
@@ -68,6 +68,10 @@ QUARTERLY_OUTCOME_HELP = {
 # --- review lists ---------------------------------------------------------------------------
 
 
+def _overdue_only(params):
+    return review_lists.filter_reviews(Review.objects.none(), params).filters["status"] == "overdue"
+
+
 def _rows(reviews, params):
     return review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
 
@@ -80,17 +84,25 @@ def location_reviews(request, location_uuid):
     return render(
         request,
         "assurance/reviews/review_list.html",
-        {"location": location, "scope_name": location.name, "page": page},
+        {
+            "location": location,
+            "scope_name": location.name,
+            "page": page,
+            "overdue_only": _overdue_only(request.GET),
+        },
     )
 
 
 @login_required
 def provider_reviews(request, slug):
     provider = get_provider_for_user(request.user, slug)
+    # Only the state filter applies (?status=overdue, linked from the provider's overview):
+    # the two lists are of one kind each.
+    params = {"status": request.GET.get("status", "")}
     quarterly = Paginator(
-        _rows(review_lists.provider_quarterly_reviews(provider), {}), PAGE_SIZE
+        _rows(review_lists.provider_quarterly_reviews(provider), params), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), {})
+    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), params)
     return render(
         request,
         "assurance/reviews/provider_reviews.html",
@@ -99,6 +111,7 @@ def provider_reviews(request, slug):
             "scope_name": provider.name,
             "page": quarterly,
             "monthly_due": monthly_due,
+            "overdue_only": _overdue_only(params),
         },
     )
 
@@ -361,6 +374,12 @@ def reminders_home(request):
         scope = membership.location or membership.provider
         if scope not in scopes:
             scopes.append(scope)
+    if not scopes:
+        return forbidden(
+            request,
+            "The reminders record is for Registered Managers (their location) and Senior "
+            "Leaders (their provider). Your own reminders are in your notifications.",
+        )
     if len(scopes) == 1:
         scope = scopes[0]
         if isinstance(scope, Location):

@@ -1,6 +1,7 @@
 from django import template
 
 from assurance.cases import charts
+from assurance.casework import overview as casework_overview
 
 register = template.Library()
 
@@ -21,3 +22,14 @@ def indicator_chart(indicator):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("assurance/_overview.html", takes_context=True)
+def overview(context, provider, location=None):
+    """The counts, charts and trend the provider and location pages open with (a fixed
+    number of queries: assurance/casework/overview.py)."""
+    user = context["request"].user
+    return {
+        "ov": casework_overview.overview(user, provider=provider, location=location),
+        "location": location,
+    }

@@ -162,7 +162,7 @@ def test_it_renders_in_the_background_once_and_archives_the_file(
     listing = client.get(
         reverse("reports:provider_reports", args=["oakfield-care"])
     ).content.decode()
-    assert listing.count("2026-Q4 · All locations") == 2
+    assert listing.count("October to December 2026 · All locations") == 2
 
 
 def _q3_run(provider):

@@ -27,7 +27,8 @@ def test_it_shows_the_supportable_level_and_figures_beside_the_step_five_form(
     client.force_login(registered_manager)
     page = client.get(reverse("casework:case_detail", args=[at_step_five.uuid])).content.decode()
     assert "The evidence supports up to Contained" in page
-    assert "0 of 1 team has supporting frontline evidence in the last 90 days" in page
+    assert "0 of 1 team has supporting frontline evidence from the last 90 days (spread 0%)" in page
+    assert "Shortest hold at target" not in page  # figures in plain words
 
 
 def test_it_refuses_an_overclaim_without_justification(client, at_step_five, registered_manager):

@@ -85,6 +85,8 @@ def test_it_computes_the_picture_from_scores_and_flags_a_boundary(
         )
     page = client.get(reverse("rating:location_rating", args=[location.uuid])).content.decode()
     assert "65.6% · Good" in page
+    first = safe[0]
+    assert f"{first.code} {first.title}: 3" in page  # each statement named next to its code
     # one more 2 instead of a 3 gives 20/32 = 62.5%: between bands
     client.post(
         url,

@@ -62,7 +62,7 @@ def test_a_gap_in_two_consecutive_monthly_reviews_raises_one_escalation(case, re
     escalation = third.escalation
     assert escalation.trigger == EscalationTrigger.REPEATED_GAP
     assert escalation.dedupe_key == f"repeated_gap:{second.next_review.pk}"
-    assert "2026-01 and 2026-02" in escalation.detail
+    assert "January 2026 and February 2026 monthly reviews" in escalation.detail
     # A third gap in a row while that escalation is open raises no second one.
     complete(third.next_review, registered_manager, "gap_observed", today=date(2026, 3, 28))
     assert Escalation.objects.filter(case=case, trigger="repeated_gap").count() == 1
@@ -327,7 +327,7 @@ def test_a_computed_gap_above_the_threshold_in_two_monthly_reviews_raises_the_es
     assert escalation.trigger == EscalationTrigger.REPEATED_GAP
     assert escalation.dedupe_key == f"repeated_gap:{first.next_review.pk}"
     assert "computed gap 1.00 was above the threshold 0.25" in escalation.detail
-    assert "2026-01 and 2026-02" in escalation.detail
+    assert "January 2026 and February 2026 monthly reviews" in escalation.detail
     # A third month above it while that escalation is open raises no second one.
     complete(second.next_review, registered_manager, today=date(2026, 3, 28))
     assert Escalation.objects.filter(case=case, trigger="repeated_gap").count() == 1
@@ -372,6 +372,6 @@ def test_a_quarterly_escalate_raises_an_escalation_owned_by_the_senior_leaders(
     assert escalation.case is None and escalation.provider == provider
     assert escalation.owner is None  # owned by the provider's Senior Leaders
     assert escalation.raised_by == senior_leader
-    assert f"{review.period_label} quarterly review" in escalation.detail
+    assert f"{review.period_words} quarterly review" in escalation.detail
     assert "provider-wide plan" in escalation.detail
     assert escalation.events.get().note.startswith("Raised: Raised by hand.")

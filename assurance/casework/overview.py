@@ -1,0 +1,255 @@
+"""What the provider and location pages open with: counts that each link to the list they
+summarise, small charts, and the trend over the last four quarters.
+
+Every count is the size of the list it links to: the same scope functions and filters the
+lists use (casework/lists.py, escalations/lists.py, reviews/lists.py). A past quarter's
+figures are read from the history as it stood at the quarter's end (or now, for the quarter
+under way), so they do not move when the record changes later. A fixed number of queries,
+whatever the number of cases, judgements, reviews or escalations.
+
+It lives with the case lists, not with the organisations it describes: it reads every room,
+and organisations is the room every other one builds on.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from assurance.cases import charts
+from assurance.cases.models import CaseStatus, ImprovementCase
+from assurance.cases.workflow import ACTIVE_STATUSES
+from assurance.casework import lists as case_lists
+from assurance.common.words import quarter_words
+from assurance.escalations import lists as escalation_lists
+from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
+from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
+from assurance.reviews import lists as review_lists
+from assurance.reviews.models import Review, ReviewKind, ReviewStatus
+
+QUARTERS = 4
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: int
+    href: str  # the list showing exactly these rows
+    alarm: bool = False  # worth a leader's attention when not zero
+
+    @property
+    def flagged(self) -> bool:
+        return self.alarm and self.value > 0
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+    cutoff: datetime  # the quarter's end, or now for the quarter under way
+    ended: bool
+
+    @property
+    def words(self) -> str:
+        return quarter_words(self.year, self.number)
+
+    @property
+    def short(self) -> str:
+        return f"Q{self.number} {self.year}"
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    label: str
+    values: tuple[int, ...]  # one per quarter, oldest first
+
+
+@dataclass(frozen=True)
+class Overview:
+    scope_name: str
+    cases_total: Figure
+    by_status: tuple[Figure, ...]
+    by_level: tuple[Figure, ...]
+    attention: tuple[Figure, ...]  # above the evidence, stale, overdue reviews, escalations
+    quarters: tuple[Quarter, ...]
+    trend: tuple[TrendRow, ...]
+    status_chart: charts.Bars
+    level_chart: charts.Bars
+    trend_chart: charts.Trend
+
+
+def last_quarters(now: datetime, count: int = QUARTERS) -> tuple[Quarter, ...]:
+    """The quarter under way and the `count - 1` before it, oldest first, each with its
+    cut-off: the end of its last day (Europe/London), or now."""
+    today = timezone.localdate(now)
+    year, number = today.year, (today.month - 1) // 3 + 1
+    quarters = []
+    for _ in range(count):
+        last_month = 3 * number
+        end_day = (
+            date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+        ).toordinal() - 1
+        end = timezone.make_aware(datetime.combine(date.fromordinal(end_day), time.max))
+        quarters.append(Quarter(year, number, min(now, end), ended=end <= now))
+        year, number = (year - 1, 4) if number == 1 else (year, number - 1)
+    return tuple(reversed(quarters))
+
+
+def _link(url: str, **params) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _scope(user, provider, location):
+    """The rows each list shows, and the lists' addresses."""
+    if location is not None:
+        return {
+            "name": location.name,
+            "locations": [location],
+            "cases": case_lists.location_cases(location),
+            "escalations": escalation_lists.location_escalations(location),
+            "reviews": review_lists.location_reviews(location),
+            "history_escalations": Q(case__location=location),
+            "history_reviews": Q(location=location, kind=ReviewKind.MONTHLY),
+            "cases_url": reverse("casework:location_cases", args=[location.uuid]),
+            "escalations_url": reverse("escalations:location_escalations", args=[location.uuid]),
+            "reviews_url": reverse("reviews:location_reviews", args=[location.uuid]),
+        }
+    cases, locations = case_lists.provider_cases(user, provider)
+    return {
+        "name": provider.name,
+        "locations": locations,
+        "cases": cases,
+        "escalations": escalation_lists.provider_escalations(user, provider),
+        "reviews": review_lists.provider_reviews(user, provider),
+        "history_escalations": Q(case__location__in=locations)
+        | Q(case__isnull=True, provider=provider),
+        "history_reviews": Q(location__in=locations, kind=ReviewKind.MONTHLY)
+        | Q(provider=provider, kind=ReviewKind.QUARTERLY),
+        "cases_url": reverse("casework:provider_cases", args=[provider.slug]),
+        "escalations_url": reverse("escalations:provider_escalations", args=[provider.slug]),
+        "reviews_url": reverse("reviews:provider_reviews", args=[provider.slug]),
+    }
+
+
+def _now_figures(scope, today):
+    """The counts of now: 6 queries."""
+    cases, cases_url = scope["cases"], scope["cases_url"]
+    per_status = cases.aggregate(
+        total=Count("id"),
+        **{value: Count("id", filter=Q(status=value)) for value in CaseStatus.values},
+    )
+    judgements = ProportionalityJudgement.objects.current().filter(case__in=cases)
+    per_level = dict(
+        judgements.order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n")
+    )
+    above = judgements.exceeding().count()
+    stale = judgements.evidence_changed(today).count()
+    overdue_reviews = review_lists.filter_reviews(scope["reviews"], {"status": "overdue"})
+    overdue_escalations = escalation_lists.filter_escalations(
+        scope["escalations"], {"status": "overdue"}
+    )
+    total = Figure("Improvement cases", per_status["total"], cases_url)
+    by_status = tuple(
+        Figure(label, per_status[value], _link(cases_url, status=value))
+        for value, label in CaseStatus.choices
+    )
+    by_level = tuple(
+        Figure(label, per_level.get(value, 0), _link(cases_url, level=value))
+        for value, label in InfluenceLevel.choices
+    )
+    attention = (
+        Figure("Judgements above the evidence", above, _link(cases_url, overclaim=1), True),
+        Figure("Evidence changed since the judgement", stale, _link(cases_url, stale=1), True),
+        Figure(
+            "Overdue reviews",
+            overdue_reviews.rows.count(),
+            _link(scope["reviews_url"], status="overdue"),
+            True,
+        ),
+        Figure(
+            "Overdue escalations",
+            overdue_escalations.rows.count(),
+            _link(scope["escalations_url"], status="overdue"),
+            True,
+        ),
+    )
+    return total, by_status, by_level, attention
+
+
+def _then(quarter: Quarter, scope) -> dict:
+    """The figures as the record stood at the quarter's cut-off: 4 queries."""
+    cutoff = quarter.cutoff
+    day = timezone.localdate(cutoff)
+    cases = list(
+        ImprovementCase.history.as_of(cutoff)
+        .filter(location__in=scope["locations"])
+        .values_list("id", "status")
+    )
+    case_ids = [pk for pk, _ in cases]
+    judgements = ProportionalityJudgement.history.as_of(cutoff).filter(
+        case_id__in=case_ids, superseded_at__isnull=True
+    )
+    escalations = (
+        Escalation.history.as_of(cutoff)
+        .filter(scope["history_escalations"])
+        .values_list("status", "due_on")
+    )
+    reviews = (
+        Review.history.as_of(cutoff)
+        .filter(scope["history_reviews"])
+        .values_list("status", "due_on")
+    )
+    return {
+        "open": sum(1 for _, status in cases if status in ACTIVE_STATUSES),
+        "above": sum(1 for j in judgements if j.exceeds_evidence),
+        "overdue_reviews": sum(
+            1 for status, due_on in reviews if status == ReviewStatus.DUE and due_on < day
+        ),
+        "overdue_escalations": sum(
+            1 for status, due_on in escalations if status in ESCALATION_ACTIVE and due_on < day
+        ),
+    }
+
+
+TREND_LINES = (
+    ("open", "Open cases"),
+    ("above", "Judgements above the evidence"),
+    ("overdue_reviews", "Overdue reviews"),
+    ("overdue_escalations", "Overdue escalations"),
+)
+
+
+def overview(user, *, provider, location=None, now=None) -> Overview:
+    """The overview of `location`, or of the provider's locations the user can see."""
+    now = now or timezone.now()
+    scope = _scope(user, provider, location)
+    total, by_status, by_level, attention = _now_figures(scope, timezone.localdate(now))
+    quarters = last_quarters(now)
+    then = [_then(q, scope) for q in quarters]
+    trend = tuple(
+        TrendRow(label, tuple(figures[key] for figures in then)) for key, label in TREND_LINES
+    )
+    return Overview(
+        scope_name=scope["name"],
+        cases_total=total,
+        by_status=by_status,
+        by_level=by_level,
+        attention=attention,
+        quarters=quarters,
+        trend=trend,
+        status_chart=charts.count_bars(
+            [(f.label, f.value, f.href) for f in by_status], title="Cases by status"
+        ),
+        level_chart=charts.count_bars(
+            [(f.label, f.value, f.href) for f in by_level],
+            title="Cases by level of the current judgement",
+        ),
+        trend_chart=charts.trend_chart(
+            [q.short for q in quarters],
+            [(row.label, row.values) for row in trend],
+            title="At the end of each of the last four quarters",
+        ),
+    )
