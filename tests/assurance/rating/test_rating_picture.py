@@ -57,7 +57,7 @@ def test_it_keeps_the_rating_picture_queries_flat(
     assert "Case 0" in page and "not a CQC rating" in page
     for i in range(1, 20):
         judged_case(i)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(23):
         twenty, page = _rating_queries(client, location)
     assert one == twenty
     assert "Case 19" in page
