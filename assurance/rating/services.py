@@ -80,25 +80,21 @@ def framework_switch(*, actor, actor_roles, locations, framework, effective_on, 
     """Assess each of `locations` against `framework` from `effective_on`: one appended row
     each, with who, when and why. Earlier self-assessments stay where they are, under the
     framework they were recorded against. A Senior Leader (for their provider's locations)
-    or a superuser in the admin may switch; a location already assessed against
-    `framework` on that date is refused by name, and then nothing is switched."""
+    or a superuser in the admin may switch. One location already assessed against
+    `framework` on that date is refused by name; switching several leaves out those already
+    on it, and is refused only when all are."""
     if not (actor.is_superuser or can_switch_framework(actor_roles)):
         raise wf.WorkflowError("Only a Senior Leader can switch a location's framework.")
     reason = (reason or "").strip()
     if len(reason) < wf.MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Say why the framework is switched (a short sentence)."})
     locations = list(locations)
-    if not locations:
-        raise ValidationError("There is no active location to switch.")
-    then = frameworks_for(locations, day=effective_on)
-    already = [loc.name for loc in locations if then[loc.id].framework == framework]
-    if already:
-        raise ValidationError(
-            {
-                "framework": f"{', '.join(already)} {'is' if len(already) == 1 else 'are'} "
-                f"already assessed against {framework.name} on {effective_on:%-d %B %Y}."
-            }
-        )
+    refusal = framework_switch_refusal(locations, framework, effective_on)
+    if refusal:
+        raise ValidationError({"framework": refusal})
+    if len(locations) > 1:  # a whole provider: those already on it are left as they are
+        then = frameworks_for(locations, day=effective_on)
+        locations = [loc for loc in locations if then[loc.id].framework != framework]
     now = timezone.now()
     with transaction.atomic():
         return [
@@ -112,6 +108,20 @@ def framework_switch(*, actor, actor_roles, locations, framework, effective_on, 
             )
             for location in locations
         ]
+
+
+def framework_switch_refusal(locations, framework, effective_on) -> str:
+    """Why switching `locations` to `framework` from `effective_on` is refused ("" if not)."""
+    if not locations:
+        return "There is no active location to switch."
+    then = frameworks_for(locations, day=effective_on)
+    already = [loc.name for loc in locations if then[loc.id].framework == framework]
+    if not already or len(already) < len(locations):  # a whole provider skips those on it
+        return ""
+    return (
+        f"{', '.join(already)} {'is' if len(already) == 1 else 'are'} already assessed "
+        f"against {framework.name} on {effective_on:%-d %B %Y}."
+    )
 
 
 @records_actor

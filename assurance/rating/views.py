@@ -153,7 +153,7 @@ def _switch(request, *, roles, locations, form, scope):
         return False
     messages.success(
         request,
-        f"{scope} {'is' if len(rows) == 1 else 'are'} assessed against {data['framework'].name} "
+        f"{scope(rows)} {'is' if len(rows) == 1 else 'are'} assessed against {data['framework'].name} "
         f"from {data['effective_on']:%-d %B %Y}. Earlier self-assessments stay in the history "
         "under the framework they were recorded against.",
     )
@@ -167,7 +167,11 @@ def location_framework(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid, roles=roles)
     form = FrameworkSwitchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _switch(
-        request, roles=location.user_roles, locations=[location], form=form, scope=location.name
+        request,
+        roles=location.user_roles,
+        locations=[location],
+        form=form,
+        scope=lambda rows: location.name,
     ):
         return redirect("rating:location_framework", location_uuid=location.uuid)
     return render(
@@ -193,7 +197,11 @@ def provider_framework(request, slug):
         roles=provider.user_roles,
         locations=locations,
         form=form,
-        scope=f"All {len(locations)} active locations of {provider.name}",
+        scope=lambda rows: (
+            f"{len(rows)} of the {len(locations)} active locations of {provider.name}"
+            if len(rows) < len(locations)
+            else f"All {len(locations)} active locations of {provider.name}"
+        ),
     ):
         return redirect("rating:provider_framework", slug=provider.slug)
     assessed = frameworks_for(locations)
