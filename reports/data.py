@@ -424,4 +424,3 @@ def framework_pictures(locations, cutoff) -> list:
     in-the-round one, prints the self-judgements with their rationale. A fixed number of
     queries per location, whatever the number of cases."""
     return [(loc, rating_picture.build(loc, as_of=cutoff)) for loc in locations]
-

@@ -18,7 +18,7 @@ domains/crosswalk.py. It is a self-assessment aid, never a CQC rating.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading
@@ -280,25 +280,29 @@ def _case_moves(location, framework, key_questions, as_of, live) -> list:
                 "judgements",
                 queryset=current_then.prefetch_related("key_questions"),
                 to_attr="judgements_then",
-            ),
-            Prefetch(
-                "domain__quality_statements",
-                queryset=QualityStatement.objects.select_related("key_question__framework"),
-            ),
-            Prefetch("evidence", queryset=EvidenceItem.objects.all()),
-            Prefetch(
-                "indicators",
-                queryset=Indicator.objects.prefetch_related(
-                    Prefetch("readings", queryset=Reading.objects.all())
-                ),
-            ),
-            Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
+            )
         )
         .order_by("opened_at", "id")
     )
     judged = [c for c in cases if c.judgements_then]
     if not judged:
         return []
+    # Only the judged cases' evidence is read: what it supports is shown for them alone.
+    prefetch_related_objects(
+        judged,
+        Prefetch(
+            "domain__quality_statements",
+            queryset=QualityStatement.objects.select_related("key_question__framework"),
+        ),
+        Prefetch("evidence", queryset=EvidenceItem.objects.all()),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.prefetch_related(
+                Prefetch("readings", queryset=Reading.objects.all())
+            ),
+        ),
+        Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
+    )
     teams = list(Team.objects.filter(location_id=location.id))
     items = [
         (qs.code, qs.maps_from, kq.slug)

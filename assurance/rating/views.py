@@ -153,9 +153,9 @@ def _switch(request, *, roles, locations, form, scope):
         return False
     messages.success(
         request,
-        f"{scope(rows)} {'is' if len(rows) == 1 else 'are'} assessed against {data['framework'].name} "
-        f"from {data['effective_on']:%-d %B %Y}. Earlier self-assessments stay in the history "
-        "under the framework they were recorded against.",
+        f"{scope(rows)} {'is' if len(rows) == 1 else 'are'} assessed against "
+        f"{data['framework'].name} from {data['effective_on']:%-d %B %Y}. Earlier "
+        "self-assessments stay in the history under the framework they were recorded against.",
     )
     return True
 
