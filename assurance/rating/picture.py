@@ -18,7 +18,7 @@ domains/crosswalk.py. It is a self-assessment aid, never a CQC rating.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading
@@ -140,10 +140,18 @@ def build(location, as_of=None) -> Picture:
         _in_the_round(picture, location, as_of)
     else:
         _scored(picture, location, as_of, day)
+        # Self-judgements recorded under an in-the-round framework before a switch back.
+        picture.earlier_judgements = list(
+            SelfJudgement.objects.filter(location=location, recorded_at__lte=as_of)
+            .select_related("recorded_by", "key_question__framework")
+            .newest_first()[:EARLIER_SHOWN]
+        )
     published_labels = {
         row.key_question.slug: row.published.rating if row.published else None for row in rows
     }
-    if set(published_labels) == set(rating.KEY_QUESTIONS) and all(published_labels.values()):
+    if set(published_labels) == set(rating.KEY_QUESTIONS) and all(
+        label in rating.LABELS for label in published_labels.values()
+    ):
         picture.published_overall = rating.overall_rating(published_labels)
     return picture
 
@@ -206,21 +214,22 @@ def _scored(picture, location, as_of, day):
 
 def _in_the_round(picture, location, as_of):
     framework = picture.framework
-    judgements = list(
-        SelfJudgement.objects.filter(location=location, recorded_at__lte=as_of)
-        .select_related("recorded_by", "key_question__framework")
+    recorded = SelfJudgement.objects.filter(location=location, recorded_at__lte=as_of)
+    newest = recorded.filter(key_question=OuterRef("key_question")).newest_first().values("id")
+    current = {
+        j.key_question_id: j
+        for j in recorded.filter(key_question__framework=framework, id=Subquery(newest[:1]))
+        .select_related("recorded_by", "key_question")
         .prefetch_related(
             Prefetch("evidence", queryset=EvidenceItem.objects.select_related("case")),
             "cases",
         )
-        .newest_first()[: EARLIER_SHOWN + len(picture.rows) * EARLIER_SHOWN]
+    }
+    picture.earlier_judgements = list(
+        recorded.exclude(id__in=[j.pk for j in current.values()])
+        .select_related("recorded_by", "key_question__framework")
+        .newest_first()[:EARLIER_SHOWN]
     )
-    current = {}
-    for judgement in judgements:
-        if judgement.key_question.framework_id == framework.id:
-            current.setdefault(judgement.key_question_id, judgement)
-    chosen = {j.pk for j in current.values()}
-    picture.earlier_judgements = [j for j in judgements if j.pk not in chosen][:EARLIER_SHOWN]
     labels = list(framework.rating_labels)
     for row in picture.rows:
         row.statements = [(qs, None) for qs in row.key_question.quality_statements.all()]
@@ -255,13 +264,20 @@ def _next_up(labels, label) -> str | None:
     return labels[index - 1] if index > 0 else None
 
 
-def _active_case_ids(location, as_of) -> list:
-    """The location's cases that were open or under review at `as_of` (one query)."""
-    rows = ImprovementCase.history.filter(
-        location_id=location.id, history_date__lte=as_of
-    ).latest_of_each()
+def _active_then(cases, location, as_of):
+    """The cases that were open or under review at `as_of`, by their history (one query). A
+    case with no history row by then (loaded with a back-dated opening) counts as it is now,
+    as past reports read it."""
+    rows = list(
+        ImprovementCase.history.filter(location_id=location.id, history_date__lte=as_of)
+        .latest_of_each()
+        .values_list("id", "status")
+    )
     active = {CaseStatus.OPEN, CaseStatus.UNDER_REVIEW}
-    return [row.id for row in rows if row.status in active]
+    return cases.filter(
+        Q(id__in=[pk for pk, status in rows if status in active])
+        | (~Q(id__in=[pk for pk, _ in rows]) & Q(status__in=active))
+    )
 
 
 def _case_moves(location, framework, key_questions, as_of, live) -> list:
@@ -269,7 +285,7 @@ def _case_moves(location, framework, key_questions, as_of, live) -> list:
     evidence supports then and the framework items its domain touches, read across from the
     framework its links were made against: a fixed number of queries."""
     cases = ImprovementCase.objects.filter(location=location, opened_at__lte=as_of)
-    cases = cases.active() if live else cases.filter(id__in=_active_case_ids(location, as_of))
+    cases = cases.active() if live else _active_then(cases, location, as_of)
     current_then = ProportionalityJudgement.objects.filter(recorded_at__lte=as_of).filter(
         Q(superseded_at__isnull=True) | Q(superseded_at__gt=as_of)
     )

@@ -516,7 +516,7 @@ def test_export_records_are_read_only_in_the_admin(admin_client, location, regis
 # Session, user, the fetcher's queries, the export record, the rows (a chunk at a time) and
 # their prefetches, the finish; the rating picture reads the framework too.
 EXPORT_QUERIES = 14
-RATING_EXPORT_QUERIES = 16  # + the framework assignment and judgements then
+RATING_EXPORT_QUERIES = 17  # + the framework assignment and judgements then
 
 
 def _count(client, url, django_assert_max_num_queries):

@@ -29,7 +29,7 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 
-PICTURE_QUERIES = 27  # the page under an in-the-round framework, whatever the number of cases
+PICTURE_QUERIES = 28  # the page under an in-the-round framework, whatever the number of cases
 GOOD_TS1 = "Fictional test text: what good looks like for TS1."
 OUTSTANDING_TS1 = "Fictional test text: what outstanding looks like for TS1."
 
@@ -287,3 +287,41 @@ def test_step_five_offers_the_key_questions_of_the_locations_framework(
     form = JudgementForm(case=case, step=step)
     offered = list(form.fields["key_questions"].queryset)
     assert len(offered) == 5 and {kq.framework for kq in offered} == {fictional}
+
+
+def test_the_picture_as_of_a_moment_lists_the_cases_and_judgements_of_that_moment(
+    location, team, quality_lead, registered_manager, senior_leader
+):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC)):
+        framework = load_fictional_framework()
+        switch_framework(location, framework, senior_leader)
+        case, _ = judged_case(
+            location,
+            quality_lead,
+            registered_manager,
+            team,
+            "Closed later",
+            _kq(framework, "safe"),
+            rich=False,
+        )
+        record_self_judgement(location, registered_manager, "safe", "Good")
+    q3_end = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    cases_services.case_set_status(
+        actor=registered_manager,
+        actor_roles={"registered_manager"},
+        case=case,
+        new_status="closed",
+        reason="Improvement embedded and evidenced.",
+    )
+    record_self_judgement(location, registered_manager, "safe", "Requires improvement")
+    now = rating_picture.build(location)
+    assert now.rows[0].cases == [] and now.rows[0].self_judgement.rating == "Requires improvement"
+    then = rating_picture.build(location, as_of=q3_end)
+    assert [move.case for move, _ in then.rows[0].cases] == [case]
+    assert then.rows[0].self_judgement.rating == "Good"
+    assert [j.rating for j in then.earlier_judgements] == []
+    assert [j.rating for j in now.earlier_judgements] == ["Good"]
