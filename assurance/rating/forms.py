@@ -17,7 +17,7 @@ def _rating_choices(framework):
 
 
 class PublishedRatingForm(forms.Form):
-    key_question = forms.ModelChoiceField(queryset=None)
+    key_question = forms.ModelChoiceField(queryset=None, empty_label="Choose a key question")
     rating = forms.ChoiceField(choices=(), error_messages={"required": CHOOSE_A_RATING})
     published_on = forms.DateField(label="Published on", widget=DATE)
 
@@ -62,7 +62,9 @@ class StatementScoreForm(forms.Form):
 class SelfJudgementForm(forms.Form):
     """A key question judged in the round, against the framework's rating characteristics."""
 
-    key_question = forms.ModelChoiceField(queryset=None, label="Key question")
+    key_question = forms.ModelChoiceField(
+        queryset=None, label="Key question", empty_label="Choose a key question"
+    )
     rating = forms.ChoiceField(choices=(), error_messages={"required": CHOOSE_A_RATING})
     rationale = forms.CharField(
         label="Rationale, written against the rating characteristics",
