@@ -31,6 +31,7 @@ TOP_LEVEL = {
     "ratings",
     "key_questions",
     "aggregation_principles",
+    "aggregation_rule",
     "maps_from",
     "sources",
     "status_note",
@@ -45,6 +46,17 @@ TOP_LEVEL = {
     "score_limiters_note",
     "well_led_limiters",
 }
+# Machine-usable aggregation rules an in-the-round file may name, and what each is. The
+# rules themselves are the pure functions of domains/rating.py; a file names one only when
+# its own aggregation principles are the same as that rule's.
+AGGREGATION_RULES = {
+    "saf-2024-principles": (
+        "the adult social care aggregation principles of SAF 2024, as domains/rating.py "
+        "applies them to five key-question ratings"
+    ),
+}
+STANDARD_RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+
 SCORED_ONLY = (
     "score_scale",
     "key_question_scoring",
@@ -182,10 +194,29 @@ def validate(data, known_items=None):
     for key in ("band_gaps_note", "score_limiters_note"):
         check.string(data, key, "", max_length=100_000, required=False)
 
+    _check_aggregation_rule(check, data, method)
     codes = _check_key_questions(check, data, ratings)
     _check_scoring(check, data, method, ratings)
     _check_maps_from(check, data, slug, codes, known_items)
     return check.errors
+
+
+def _check_aggregation_rule(check, data, method):
+    rule = data.get("aggregation_rule")
+    if rule is None:
+        return
+    if method == "scored":
+        check.error("aggregation_rule", 'only for "in_the_round" frameworks')
+    elif not isinstance(rule, str) or rule not in AGGREGATION_RULES:
+        check.error(
+            "aggregation_rule",
+            f'unknown rule "{rule}" (use {", ".join(AGGREGATION_RULES)}, or leave it out)',
+        )
+    elif data.get("ratings") != STANDARD_RATINGS:
+        check.error(
+            "aggregation_rule",
+            f'"{rule}" needs the ratings {", ".join(STANDARD_RATINGS)}, in that order',
+        )
 
 
 def _check_key_questions(check, data, ratings):

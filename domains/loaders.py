@@ -99,6 +99,7 @@ def _write(apps, data, content_hash, make_current):
         "score_scale": data.get("score_scale", {}),
         "key_question_scoring": data.get("key_question_scoring", ""),
         "aggregation_principles": data.get("aggregation_principles", []),
+        "aggregation_rule": data.get("aggregation_rule", ""),
         "band_gaps_note": data.get("band_gaps_note", ""),
         "score_limiters_note": data.get("score_limiters_note", ""),
         "well_led_limiters": data.get("well_led_limiters", []),

@@ -53,6 +53,12 @@ class Framework(models.Model):
     score_scale = models.JSONField(default=dict)
     key_question_scoring = models.TextField(blank=True)
     aggregation_principles = models.JSONField(default=list)
+    aggregation_rule = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="A machine-usable aggregation rule the file names (in-the-round only); "
+        "blank: the framework gives no aggregation rule.",
+    )
     band_gaps_note = models.TextField(blank=True)
     score_limiters_note = models.TextField(blank=True)
     well_led_limiters = models.JSONField(default=list)

@@ -417,7 +417,7 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
     case_views = [
         _case_view(c, teams_by_location[c.location_id], today, cutoff, then, record) for c in cases
     ]
-    pictures = [(loc, rating_picture.build(loc)) for loc in locations]
+    pictures = framework_pictures(locations, cutoff)
 
     by_status = Counter(c.status for c in cases)
     by_level = Counter(v["judgement"].level for v in case_views if v["judgement"])
@@ -450,3 +450,16 @@ def quarterly_data(provider, quarter: Quarter, *, location=None, now=None, reque
         "summary": summary,
         "fingerprint": figures_fingerprint(case_views),
     }
+
+
+# --- Frameworks and rating pictures at the cut-off ------------------------------------------
+
+
+def framework_pictures(locations, cutoff) -> list:
+    """[(location, rating picture)] as they stood at the cut-off: each location under the
+    framework it was assessed against then (a switch recorded later does not show), with the
+    published ratings, scores and self-judgements recorded by then and the case judgements
+    current then. templates/reports/_framework_section.html names the framework and, for an
+    in-the-round one, prints the self-judgements with their rationale. A fixed number of
+    queries per location, whatever the number of cases."""
+    return [(loc, rating_picture.build(loc, as_of=cutoff)) for loc in locations]

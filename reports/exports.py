@@ -191,6 +191,8 @@ def _scores(row):
 
 
 def _computed(row):
+    if getattr(row, "self_judgement", None):  # an in-the-round framework: our own judgement
+        return f"{row.self_judgement.rating} (our own judgement)"
     result = row.result
     if result is None or result.percentage is None:
         return "Not scored"
@@ -248,9 +250,9 @@ RATING_COLUMNS = (
             r,
             lambda k: (
                 "; ".join(
-                    f"{c.title} ({c.judgement.get_level_display()}"
-                    f"{', exceeds evidence' if c.judgement.exceeds_evidence else ''})"
-                    for c in k.cases
+                    f"{move.case.title} ({move.judgement.get_level_display()}; evidence "
+                    f"supports {move.supports}{', exceeds evidence' if move.exceeds else ''})"
+                    for move, _ in k.cases
                 )
                 or None
             ),

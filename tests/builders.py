@@ -1,6 +1,8 @@
 """Build cases through the real services, so rules and history apply in tests too."""
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils import timezone
 from assurance.cases import services as cases_services
 from assurance.cases.models import StepRecord
 from assurance.organisations.access import roles_at_location
+from assurance.organisations.frameworks import framework_for
 from domains.models import Domain, EvidenceCategory, KeyQuestion
 from evidence import services as evidence_services
 
@@ -68,7 +71,9 @@ def post_judgement(client, case, level, **extra):
         "version": StepRecord.objects.get(case=case, number=5).version,
         "summary": "Summary",
         "level": level,
-        "key_questions": [KeyQuestion.objects.get(slug="well_led").pk],
+        "key_questions": [
+            KeyQuestion.objects.get(slug="well_led", framework=framework_for(case.location)).pk
+        ],
         "not_yet": "Safe: practice still mixed.",
         "rationale": "Audits improved.",
         "complete": "1",
@@ -88,4 +93,54 @@ def add_indicator(case, actor, name="Audit"):
         higher_is_better=True,
         baseline=40,
         target=90,
+    )
+
+
+# --- Frameworks in transition (fictional framework only) ------------------------------------
+
+FICTIONAL_FRAMEWORK = Path(__file__).parent / "domains" / "data" / "fictional-in-the-round.json"
+
+
+def load_fictional_framework(**overrides):
+    """Load tests/domains/data/fictional-in-the-round.json (with `overrides` of its top-level
+    fields, e.g. another slug and an aggregation rule) through the real loader."""
+    from django.apps import apps
+
+    from domains.loaders import load_framework_data
+
+    data = {**json.loads(FICTIONAL_FRAMEWORK.read_text(encoding="utf-8")), **overrides}
+    framework, _ = load_framework_data(apps, data)
+    return framework
+
+
+def switch_framework(location, framework, actor, *, effective_on=None, reason="Pilot site."):
+    """Switch one location through the service (as a Senior Leader or a superuser)."""
+    from assurance.rating import services as rating_services
+
+    (row,) = rating_services.framework_switch(
+        actor=actor,
+        actor_roles=roles_at_location(actor, location),
+        locations=[location],
+        framework=framework,
+        effective_on=effective_on or timezone.localdate(),
+        reason=reason + " Switching for the pilot.",
+    )
+    return row
+
+
+def record_self_judgement(location, actor, slug, rating, *, rationale=None, cases=(), evidence=()):
+    from assurance.organisations.frameworks import framework_for
+    from assurance.rating import services as rating_services
+
+    framework = framework_for(location)
+    return rating_services.self_judgement_record(
+        actor=actor,
+        actor_roles=roles_at_location(actor, location),
+        location=location,
+        key_question=KeyQuestion.objects.get(framework=framework, slug=slug),
+        rating=rating,
+        rationale=rationale or f"{slug} judged {rating} against the fictional characteristics.",
+        judged_on=timezone.localdate(),
+        evidence=evidence,
+        cases=cases,
     )

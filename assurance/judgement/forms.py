@@ -3,7 +3,8 @@ from django import forms
 from assurance.cases.forms import StepForm
 from assurance.common.forms import TEXT
 from assurance.judgement.models import InfluenceLevel
-from domains.models import Framework, KeyQuestion
+from assurance.organisations.frameworks import framework_for
+from domains.models import KeyQuestion
 
 
 class JudgementForm(StepForm):
@@ -33,6 +34,9 @@ class JudgementForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-
-        framework = Framework.objects.current()
+        # The key questions of the framework the case's location is assessed against now,
+        # scored or in the round: the five are the same in every version.
+        framework = framework_for(self.case.location)
         self.fields["key_questions"].queryset = KeyQuestion.objects.filter(framework=framework)
+        if framework is not None:
+            self.fields["key_questions"].help_text = f"Under {framework.name}."

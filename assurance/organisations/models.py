@@ -219,3 +219,42 @@ class Membership(models.Model):
     @property
     def scope_label(self):
         return self.location.name if self.location_id else f"{self.provider.name} (all locations)"
+
+
+# --- Which framework each location is assessed against ----------------------------------
+
+
+class FrameworkAssignmentQuerySet(models.QuerySet):
+    def as_of(self, moment, day=None):
+        """Rows recorded by `moment` and in effect on its day (or on `day`), newest first:
+        the first row for a location is its framework then."""
+        day = day or timezone.localdate(moment)
+        return self.filter(recorded_at__lte=moment, effective_on__lte=day).order_by(
+            "location_id", "-effective_on", "-recorded_at", "-id"
+        )
+
+
+class FrameworkAssignment(models.Model):
+    """A location switching to be assessed against a framework version from a date, with who
+    switched it, when and why. Rows are appended, never changed: the newest row in effect on
+    a date is the location's framework on that date. A location with no row in effect is
+    assessed against the current framework."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="framework_assignments"
+    )
+    framework = models.ForeignKey("domains.Framework", on_delete=models.PROTECT, related_name="+")
+    effective_on = models.DateField("assessed against it from")
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = FrameworkAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "-effective_on", "-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.location}: {self.framework.slug} from {self.effective_on}"

@@ -74,6 +74,11 @@ CASE_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER})
 ESCALATION_MANAGER_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 RATING_EDITOR_ROLES = frozenset({Role.REGISTERED_MANAGER, Role.SENIOR_LEADER})
 SCORE_EDITOR_ROLES = RATING_EDITOR_ROLES | {Role.QUALITY_LEAD}
+# Switching a location (or the whole provider) to another framework version; the Django
+# admin (superusers) may too.
+FRAMEWORK_SWITCH_ROLES = frozenset({Role.SENIOR_LEADER})
+# Recording a key question's self-judgement under an in-the-round framework.
+SELF_JUDGEMENT_ROLES = frozenset({Role.REGISTERED_MANAGER})
 # Reviews: monthly by the location's Registered Manager, quarterly by Senior Leaders.
 MONTHLY_REVIEWER_ROLES = frozenset({Role.REGISTERED_MANAGER})
 QUARTERLY_REVIEWER_ROLES = frozenset({Role.SENIOR_LEADER})
@@ -100,3 +105,11 @@ def can_open_case(held_roles) -> bool:
 
 def holds_any(held_roles, allowed) -> bool:
     return bool(set(held_roles) & set(allowed))
+
+
+def can_switch_framework(held_roles) -> bool:
+    return holds_any(held_roles, FRAMEWORK_SWITCH_ROLES)
+
+
+def can_record_self_judgement(held_roles) -> bool:
+    return holds_any(held_roles, SELF_JUDGEMENT_ROLES)

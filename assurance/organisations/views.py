@@ -23,6 +23,7 @@ from assurance.organisations.permissions import (
     REMINDER_ROLES,
     can_manage_members,
     can_open_case,
+    can_switch_framework,
     grantable_roles,
     holds_any,
 )
@@ -68,6 +69,7 @@ def provider_detail(request, slug):
             "can_manage": can_manage,
             "member_form": form,
             "can_see_reminders": holds_any(provider.user_roles, PROVIDER_MANAGER_ROLES),
+            "can_switch_framework": can_switch_framework(provider.user_roles),
         },
     )
 

@@ -1,6 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from assurance.organisations.models import Location
 
@@ -57,3 +60,41 @@ class StatementScore(models.Model):
 
     def __str__(self):
         return f"{self.location}: {self.quality_statement}: {self.score}"
+
+
+class SelfJudgementQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-judged_on", "-recorded_at", "-id")
+
+
+class SelfJudgement(models.Model):
+    """The Registered Manager's own judgement of one key question under an in-the-round
+    framework: a rating, the rationale written against the rating characteristics, and the
+    evidence items and cases it rests on. Appended, never changed; the newest per key
+    question recorded by a moment is the judgement then. The key question belongs to the
+    framework it was judged under, so a switch leaves earlier judgements where they were."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="self_judgements")
+    key_question = models.ForeignKey(
+        "domains.KeyQuestion", on_delete=models.PROTECT, related_name="+"
+    )
+    rating = models.CharField(max_length=40)
+    rationale = models.TextField()
+    judged_on = models.DateField()
+    evidence = models.ManyToManyField("evidence.EvidenceItem", blank=True, related_name="+")
+    cases = models.ManyToManyField(
+        "assurance.ImprovementCase", blank=True, related_name="self_judgements"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = SelfJudgementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "-judged_on", "-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.location}: {self.key_question} {self.rating} ({self.judged_on})"

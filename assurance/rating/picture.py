@@ -1,17 +1,65 @@
-"""A location's rating picture: published ratings, the provider's own statement scores, the
-computed key-question bands and the indicative overall, and which cases may move it.
+"""A location's rating picture as of any moment, under the framework it was assessed against
+then.
 
-Reads a fixed number of queries whatever the number of cases; the rules themselves are the
-pure functions in domains/rating.py. It is a self-assessment aid, never a CQC rating.
+Under a `scored` framework (SAF 2024): published ratings, the provider's own statement scores,
+the computed key-question bands and the indicative overall. Under an `in_the_round` framework:
+per key question the Registered Manager's self-judgement, the rating characteristics of that
+rating and of the next rating up, and an indicative overall where the framework file names a
+machine-usable aggregation rule. Both show the cases whose step 5 judgements say they may move
+each key question, with what their evidence supports at the moment.
+
+`build(location, as_of)` reads everything as recorded by `as_of` (default: now): the framework
+assigned then, published ratings, scores and self-judgements recorded by then, the judgements
+current then, and the cases' evidence as it stood then. A fixed number of queries whatever
+the number of cases; the rules are the pure functions in domains/rating.py and
+domains/crosswalk.py. It is a self-assessment aid, never a CQC rating.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from assurance.cases.models import ImprovementCase
-from assurance.judgement.models import ProportionalityJudgement, current_judgements
-from assurance.rating.models import PublishedRating, StatementScore
-from domains import rating
-from domains.models import Framework, KeyQuestion
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.utils import timezone
+
+from assurance.cases.models import CaseStatus, ImprovementCase, Indicator, Reading
+from assurance.judgement import readiness
+from assurance.judgement.figures import case_readiness
+from assurance.judgement.models import ProportionalityJudgement
+from assurance.organisations.frameworks import Assessed, frameworks_for, switches
+from assurance.organisations.models import Team
+from assurance.rating.models import PublishedRating, SelfJudgement, StatementScore
+from domains import crosswalk, rating
+from domains.models import Framework, KeyQuestion, Method, QualityStatement
+from evidence.models import EvidenceItem, InfluenceLink
+
+NO_AGGREGATION_RULE = "This framework gives no aggregation rule."
+WITHDRAWING_SCORING = (
+    "CQC is withdrawing scoring: it stopped scoring evidence categories in December 2024 and "
+    "its draft framework judges key questions in the round. These scores follow the framework "
+    "this location is still assessed against."
+)
+EARLIER_SHOWN = 20  # earlier self-judgements listed on the picture (the newest)
+
+
+@dataclass
+class Characteristic:
+    """One item of a key question: its characteristics at the judged rating and one up."""
+
+    item: QualityStatement
+    at_rating: str
+    next_up: str
+
+
+@dataclass
+class CaseMove:
+    """A case whose current step 5 judgement says it may move a key question."""
+
+    case: ImprovementCase
+    judgement: ProportionalityJudgement
+    supports: str  # the level its evidence supports at the moment, in words
+    exceeds: bool  # the judgement goes beyond that
+    key_questions: set = field(default_factory=set)  # slugs, carried across as they are
+    items_by_kq: dict = field(default_factory=dict)  # {slug: [crosswalk.ReadAcross]}
 
 
 @dataclass
@@ -20,8 +68,11 @@ class KeyQuestionRow:
     published: PublishedRating | None
     statements: list = field(default_factory=list)  # (statement, latest score or None)
     result: rating.KeyQuestionResult | None = None
-    cases: list = field(default_factory=list)
+    cases: list = field(default_factory=list)  # (CaseMove, [crosswalk.ReadAcross])
     move_changes_overall: bool = False
+    self_judgement: SelfJudgement | None = None
+    next_rating: str | None = None
+    characteristics: list = field(default_factory=list)  # Characteristic
 
 
 @dataclass
@@ -33,75 +84,293 @@ class Picture:
     cases: list
     scored: int
     total_statements: int
+    as_of: datetime | None = None
+    assessed: Assessed | None = None
+    aggregation_note: str = ""
+    switches: list = field(default_factory=list)
+    earlier_judgements: list = field(default_factory=list)
+
+    @property
+    def in_the_round(self) -> bool:
+        return self.framework is not None and self.framework.method == Method.IN_THE_ROUND
+
+    @property
+    def judged(self) -> int:
+        return sum(1 for row in self.rows if row.self_judgement)
+
+    @property
+    def withdrawing_scoring_note(self) -> str:
+        return WITHDRAWING_SCORING
 
 
-def build(location) -> Picture:
-    framework = Framework.objects.current()
+def build(location, as_of=None) -> Picture:
+    """The rating picture of `location` as recorded by `as_of` (default: now)."""
+    live = as_of is None
+    as_of = as_of or timezone.now()
+    day = timezone.localdate(as_of)
+    assessed = frameworks_for([location], as_of)[location.id]
+    framework = assessed.framework
     if framework is None:
-        return Picture(None, [], None, None, [], 0, 0)
+        return Picture(None, [], None, None, [], 0, 0, as_of=as_of, assessed=assessed)
     key_questions = list(
         KeyQuestion.objects.filter(framework=framework).prefetch_related("quality_statements")
     )
-    published = {}
-    for row in PublishedRating.objects.filter(
-        location=location, key_question__framework=framework
-    ).order_by("-published_on", "-id"):
-        published.setdefault(row.key_question_id, row)
+    rows = [KeyQuestionRow(key_question=kq, published=None) for kq in key_questions]
+    _published(location, rows, as_of, day)
+    moves = _case_moves(location, framework, key_questions, as_of, live)
+    for row in rows:
+        row.cases = [
+            (move, move.items_by_kq.get(row.key_question.slug, []))
+            for move in moves
+            if row.key_question.slug in move.key_questions
+        ]
+    picture = Picture(
+        framework,
+        rows,
+        None,
+        None,
+        [move.case for move in moves],
+        0,
+        0,
+        as_of=as_of,
+        assessed=assessed,
+        switches=switches(location, as_of),
+    )
+    if framework.method == Method.IN_THE_ROUND:
+        _in_the_round(picture, location, as_of)
+    else:
+        _scored(picture, location, as_of, day)
+        # Self-judgements recorded under an in-the-round framework before a switch back.
+        picture.earlier_judgements = list(
+            SelfJudgement.objects.filter(location=location, recorded_at__lte=as_of)
+            .select_related("recorded_by", "key_question__framework")
+            .newest_first()[:EARLIER_SHOWN]
+        )
+    published_labels = {
+        row.key_question.slug: row.published.rating if row.published else None for row in rows
+    }
+    if set(published_labels) == set(rating.KEY_QUESTIONS) and all(
+        label in rating.LABELS for label in published_labels.values()
+    ):
+        picture.published_overall = rating.overall_rating(published_labels)
+    return picture
+
+
+def _published(location, rows, as_of, day):
+    """Published ratings are CQC's, whatever framework the provider assesses itself against:
+    matched by key question, which is the same in every version."""
+    newest = {}
+    for row in (
+        PublishedRating.objects.filter(
+            location=location, recorded_at__lte=as_of, published_on__lte=day
+        )
+        .select_related("key_question")
+        .order_by("-published_on", "-recorded_at", "-id")
+    ):
+        newest.setdefault(row.key_question.slug, row)
+    for row in rows:
+        row.published = newest.get(row.key_question.slug)
+
+
+def _scored(picture, location, as_of, day):
+    framework = picture.framework
     latest = {}
     for score in (
         StatementScore.objects.filter(
-            location=location, quality_statement__key_question__framework=framework
+            location=location,
+            quality_statement__key_question__framework=framework,
+            recorded_at__lte=as_of,
+            assessed_on__lte=day,
         )
         .select_related("recorded_by")
-        .order_by("-assessed_on", "-id")
+        .order_by("-assessed_on", "-recorded_at", "-id")
     ):
         latest.setdefault(score.quality_statement_id, score)
-    cases = list(
-        ImprovementCase.objects.filter(location=location)
-        .active()
-        .select_related("domain")
-        .prefetch_related(
-            current_judgements(ProportionalityJudgement.objects.prefetch_related("key_questions"))
-        )
-    )
     bands = [
         rating.Band(b.rating, float(b.from_pct), float(b.to_pct))
         for b in framework.score_bands.all()
     ]
-    rows = []
-    for kq in key_questions:
-        statements = [(qs, latest.get(qs.id)) for qs in kq.quality_statements.all()]
-        row = KeyQuestionRow(key_question=kq, published=published.get(kq.id), statements=statements)
-        if framework.has_scoring:
-            scores = [s.score for _, s in statements if s is not None]
-            row.result = (
-                rating.key_question_result(scores, bands, statements=len(statements))
-                if bands
-                else None
-            )
-        rows.append(row)
-
-    judged = [c for c in cases if c.current_judgements]
-    for case in judged:
-        case.judgement = case.current_judgements[0]
-        case.kq_ids = {kq.id for kq in case.judgement.key_questions.all()}
-    overall = published_overall = None
+    for row in picture.rows:
+        row.statements = [
+            (qs, latest.get(qs.id)) for qs in row.key_question.quality_statements.all()
+        ]
+        if framework.has_scoring and bands:
+            scores = [s.score for _, s in row.statements if s is not None]
+            row.result = rating.key_question_result(scores, bands, statements=len(row.statements))
+    rows = picture.rows
     if framework.has_scoring and len(rows) == len(rating.KEY_QUESTIONS):
         labels = {row.key_question.slug: row.result.label if row.result else None for row in rows}
-        overall = rating.overall_from_results(
+        picture.overall = rating.overall_from_results(
             {row.key_question.slug: row.result for row in rows}, breach=location.regulation_breach
         )
         for row in rows:
-            row.cases = [c for c in judged if row.key_question.id in c.kq_ids]
-            if row.result and row.result.label:
+            if row.cases and row.result and row.result.label:
                 row.move_changes_overall = rating.would_change_overall(
                     labels, row.key_question.slug, breach=location.regulation_breach
                 )
-        published_labels = {
-            row.key_question.slug: row.published.rating if row.published else None for row in rows
+    picture.scored = sum(1 for row in rows for _, s in row.statements if s is not None)
+    picture.total_statements = sum(len(row.statements) for row in rows)
+
+
+def _in_the_round(picture, location, as_of):
+    framework = picture.framework
+    recorded = SelfJudgement.objects.filter(location=location, recorded_at__lte=as_of)
+    newest = recorded.filter(key_question=OuterRef("key_question")).newest_first().values("id")
+    current = {
+        j.key_question_id: j
+        for j in recorded.filter(key_question__framework=framework, id=Subquery(newest[:1]))
+        .select_related("recorded_by", "key_question")
+        .prefetch_related(
+            Prefetch("evidence", queryset=EvidenceItem.objects.select_related("case")),
+            "cases",
+        )
+    }
+    picture.earlier_judgements = list(
+        recorded.exclude(id__in=[j.pk for j in current.values()])
+        .select_related("recorded_by", "key_question__framework")
+        .newest_first()[:EARLIER_SHOWN]
+    )
+    labels = list(framework.rating_labels)
+    for row in picture.rows:
+        row.statements = [(qs, None) for qs in row.key_question.quality_statements.all()]
+        judgement = row.self_judgement = current.get(row.key_question.id)
+        if judgement is None:
+            continue
+        row.next_rating = _next_up(labels, judgement.rating)
+        row.characteristics = [
+            Characteristic(
+                item=qs,
+                at_rating=qs.characteristics.get(judgement.rating, ""),
+                next_up=qs.characteristics.get(row.next_rating, "") if row.next_rating else "",
+            )
+            for qs, _ in row.statements
+        ]
+    picture.total_statements = sum(len(row.statements) for row in picture.rows)
+    if framework.aggregation_rule and len(picture.rows) == len(rating.KEY_QUESTIONS):
+        judged = {
+            row.key_question.slug: row.self_judgement.rating if row.self_judgement else None
+            for row in picture.rows
         }
-        if all(published_labels.values()):
-            published_overall = rating.overall_rating(published_labels)
-    scored = sum(1 for row in rows for _, s in row.statements if s is not None)
-    total = sum(len(row.statements) for row in rows)
-    return Picture(framework, rows, overall, published_overall, judged, scored, total)
+        picture.overall = rating.overall_rating(judged, breach=location.regulation_breach)
+    else:
+        picture.aggregation_note = NO_AGGREGATION_RULE
+
+
+def _next_up(labels, label) -> str | None:
+    """The next better rating in the framework's own list (best first)."""
+    if label not in labels:
+        return None
+    index = labels.index(label)
+    return labels[index - 1] if index > 0 else None
+
+
+def _active_then(cases, location, as_of):
+    """The cases that were open or under review at `as_of`, by their history (one query). A
+    case with no history row by then (loaded with a back-dated opening) counts as it is now,
+    as past reports read it."""
+    rows = list(
+        ImprovementCase.history.filter(location_id=location.id, history_date__lte=as_of)
+        .latest_of_each()
+        .values_list("id", "status")
+    )
+    active = {CaseStatus.OPEN, CaseStatus.UNDER_REVIEW}
+    return cases.filter(
+        Q(id__in=[pk for pk, status in rows if status in active])
+        | (~Q(id__in=[pk for pk, _ in rows]) & Q(status__in=active))
+    )
+
+
+def _case_moves(location, framework, key_questions, as_of, live) -> list:
+    """Each case with a judgement current at `as_of` naming key questions, with what its
+    evidence supports then and the framework items its domain touches, read across from the
+    framework its links were made against: a fixed number of queries."""
+    cases = ImprovementCase.objects.filter(location=location, opened_at__lte=as_of)
+    cases = cases.active() if live else _active_then(cases, location, as_of)
+    current_then = ProportionalityJudgement.objects.filter(recorded_at__lte=as_of).filter(
+        Q(superseded_at__isnull=True) | Q(superseded_at__gt=as_of)
+    )
+    cases = list(
+        cases.select_related("domain")
+        .prefetch_related(
+            Prefetch(
+                "judgements",
+                queryset=current_then.prefetch_related("key_questions"),
+                to_attr="judgements_then",
+            )
+        )
+        .order_by("opened_at", "id")
+    )
+    judged = [c for c in cases if c.judgements_then]
+    if not judged:
+        return []
+    # Only the judged cases' evidence is read: what it supports is shown for them alone.
+    prefetch_related_objects(
+        judged,
+        Prefetch(
+            "domain__quality_statements",
+            queryset=QualityStatement.objects.select_related("key_question__framework"),
+        ),
+        Prefetch("evidence", queryset=EvidenceItem.objects.all()),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.prefetch_related(
+                Prefetch("readings", queryset=Reading.objects.all())
+            ),
+        ),
+        Prefetch("links", queryset=InfluenceLink.objects.prefetch_related("evidence")),
+    )
+    teams = list(Team.objects.filter(location_id=location.id))
+    items = [
+        (qs.code, qs.maps_from, kq.slug)
+        for kq in key_questions
+        for qs in kq.quality_statements.all()
+    ]
+    slugs = [kq.slug for kq in key_questions]
+    moves = []
+    for case in judged:
+        case.location = location  # one provider, thresholds read once per case from memory
+        judgement = case.judgements_then[0]
+        ready = case_readiness(
+            case,
+            as_of=as_of,
+            evidence=list(case.evidence.all()),
+            indicators=list(case.indicators.all()),
+            links=list(case.links.all()),
+            teams=teams,
+        )
+        case.judgement = judgement
+        moves.append(
+            CaseMove(
+                case=case,
+                judgement=judgement,
+                supports=ready.assessment.label,
+                exceeds=readiness.exceeds(judgement.level, ready.assessment.level),
+                key_questions=set(
+                    crosswalk.key_questions_across(
+                        [kq.slug for kq in judgement.key_questions.all()], slugs
+                    )
+                ),
+                items_by_kq=_items_across(case.domain, framework, items),
+            )
+        )
+    return moves
+
+
+def _items_across(domain, framework, items) -> dict:
+    """{key question slug: [ReadAcross]}: the domain's quality-statement links read across to
+    `framework`'s items (links made against `framework` itself are kept as they are)."""
+    by_source = {}
+    for qs in domain.quality_statements.all():
+        by_source.setdefault(qs.key_question.framework.slug, []).append(qs.code)
+    found = []
+    for source, codes in by_source.items():
+        if source == framework.slug:
+            found += [crosswalk.ReadAcross(code, ()) for code in codes]
+        else:
+            found += crosswalk.read_across(source, codes, [(c, m) for c, m, _ in items])
+    kq_of = {code: kq for code, _, kq in items}
+    by_kq = {}
+    for entry in found:
+        if entry.code in kq_of:
+            by_kq.setdefault(kq_of[entry.code], []).append(entry)
+    return by_kq

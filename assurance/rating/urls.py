@@ -10,4 +10,10 @@ urlpatterns = [
         views.location_rating_update,
         name="location_rating_update",
     ),
+    path(
+        "locations/<uuid:location_uuid>/framework/",
+        views.location_framework,
+        name="location_framework",
+    ),
+    path("providers/<slug:slug>/framework/", views.provider_framework, name="provider_framework"),
 ]

@@ -129,3 +129,24 @@ def test_the_readme_example_is_a_valid_file():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     example = readme.split("## Framework files", 1)[1].split("```json\n", 1)[1].split("```")[0]
     assert validate(json.loads(example), KNOWN) == []
+
+
+def test_an_aggregation_rule_must_be_a_known_one_for_the_four_standard_ratings(data):
+    data["aggregation_rule"] = "saf-2024-principles"
+    assert validate(data, KNOWN) == []
+    data["aggregation_rule"] = "lowest-wins"
+    assert validate(data, KNOWN) == [
+        'aggregation_rule: unknown rule "lowest-wins" (use saf-2024-principles, or leave it out)'
+    ]
+    data["aggregation_rule"] = "saf-2024-principles"
+    data["ratings"] = ["Good", "Outstanding", "Requires improvement", "Inadequate"]
+    assert validate(data, KNOWN) == [
+        'aggregation_rule: "saf-2024-principles" needs the ratings Outstanding, Good, '
+        "Requires improvement, Inadequate, in that order"
+    ]
+
+
+def test_a_scored_file_names_no_aggregation_rule():
+    saf = json.loads(SAF.read_text(encoding="utf-8"))
+    saf["aggregation_rule"] = "saf-2024-principles"
+    assert validate(saf, {}) == ['aggregation_rule: only for "in_the_round" frameworks']
