@@ -59,6 +59,16 @@ class JudgementQuerySet(models.QuerySet):
             ),
         )
 
+    def evidence_changed(self, today=None):
+        """Judgements whose evidence changed since they were recorded or last confirmed (what
+        `ProportionalityJudgement.evidence_changed` says of one), annotated as `with_changes`."""
+        return self.with_changes(today).filter(
+            Q(changes_added__gt=0)
+            | Q(changes_withdrawn__gt=0)
+            | Q(changes_expired__gt=0)
+            | Q(changes_readings__gt=0)
+        )
+
 
 class ProportionalityJudgement(models.Model):
     """The Registered Manager's step-5 judgement, with the evidence it rested on.

@@ -8,7 +8,6 @@ reminders.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
+from assurance.common.lists import paginate, render_list
 from assurance.common.views import add_errors
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
@@ -69,29 +69,51 @@ QUARTERLY_OUTCOME_HELP = {
 
 
 def _rows(reviews, params):
-    return review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
+    """A review list page's rows: what the table shows, without the figures kept with each
+    review (wide JSON, never read by a sorted list query)."""
+    rows = review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
+    return rows.defer(
+        "figures",
+        "thresholds",
+        "notes",
+        "case__wider_areas",
+        "case__baseline_issue",
+        "case__status_reason",
+    )
 
 
 @login_required
 def location_reviews(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
     rows = _rows(review_lists.location_reviews(location), request.GET)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    page = paginate(request, rows, PAGE_SIZE, region="review-list", label="Pages of reviews")
+    return render_list(
         request,
         "assurance/reviews/review_list.html",
         {"location": location, "scope_name": location.name, "page": page},
+        fragments={"review-list": "assurance/reviews/_review_list.html"},
     )
 
 
 @login_required
 def provider_reviews(request, slug):
     provider = get_provider_for_user(request.user, slug)
-    quarterly = Paginator(
-        _rows(review_lists.provider_quarterly_reviews(provider), {}), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), {})
-    return render(
+    quarterly = paginate(
+        request,
+        _rows(review_lists.provider_quarterly_reviews(provider), {}),
+        PAGE_SIZE,
+        region="quarterly-list",
+        label="Pages of quarterly reviews",
+    )
+    monthly_due = paginate(
+        request,
+        _rows(review_lists.provider_monthly_due(request.user, provider), {}),
+        PAGE_SIZE,
+        param="due_page",
+        region="monthly-due-list",
+        label="Pages of outstanding monthly reviews",
+    )
+    return render_list(
         request,
         "assurance/reviews/provider_reviews.html",
         {
@@ -99,6 +121,10 @@ def provider_reviews(request, slug):
             "scope_name": provider.name,
             "page": quarterly,
             "monthly_due": monthly_due,
+        },
+        fragments={
+            "quarterly-list": "assurance/reviews/_quarterly_list.html",
+            "monthly-due-list": "assurance/reviews/_monthly_due_list.html",
         },
     )
 
@@ -263,10 +289,19 @@ def review_skip(request, review_uuid):
 
 @login_required
 def notification_list(request):
-    page = Paginator(
-        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(request, "assurance/notifications/notification_list.html", {"page": page})
+    page = paginate(
+        request,
+        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"),
+        PAGE_SIZE,
+        region="notification-list",
+        label="Pages of notifications",
+    )
+    return render_list(
+        request,
+        "assurance/notifications/notification_list.html",
+        {"page": page},
+        fragments={"notification-list": "assurance/notifications/_notification_list.html"},
+    )
 
 
 @require_POST
@@ -302,7 +337,8 @@ def _ledger(request, rows, context):
     summary = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
     if status in DeliveryStatus.values:
         rows = rows.filter(status=status)
-    page = Paginator(
+    page = paginate(
+        request,
         rows.select_related(
             "recipient",
             "review__case",
@@ -313,7 +349,9 @@ def _ledger(request, rows, context):
             "evidence_item__case__location",
         ).order_by("-created_at", "-id"),
         LEDGER_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        region="reminder-list",
+        label="Pages of reminders",
+    )
     for row in page.object_list:
         row.item_label, row.item_path = item_label(row), item_path(row)
     context.update(
@@ -324,7 +362,12 @@ def _ledger(request, rows, context):
             "summary": [(s, label, summary.get(s, 0)) for s, label in DeliveryStatus.choices],
         }
     )
-    return render(request, "assurance/reviews/reminders.html", context)
+    return render_list(
+        request,
+        "assurance/reviews/reminders.html",
+        context,
+        fragments={"reminder-list": "assurance/reviews/_reminder_list.html"},
+    )
 
 
 @login_required
