@@ -39,7 +39,9 @@ def location_register(request, location_uuid):
             "location": location,
             "page": page,
             "filters": listed.filters,
-            "cases": location.cases.order_by("title").only("uuid", "title"),
+            # location_id too: the related manager sets each case's location from it, and a
+            # deferred one is a query per case.
+            "cases": location.cases.order_by("title").only("uuid", "title", "location_id"),
             "teams": Team.objects.filter(location=location).order_by("name"),
             "sources": Source.choices,
             "stances": Stance.choices,

@@ -68,7 +68,11 @@ class ImprovementCase(models.Model):
                 condition=Q(current_step__gte=1, current_step__lte=5), name="case_step_1_to_5"
             ),
         ]
-        indexes = [models.Index(fields=["location", "status"])]
+        indexes = [
+            models.Index(fields=["location", "status"]),
+            # The case lists: a location's cases, newest first, a page at a time.
+            models.Index(fields=["location", "-opened_at", "-id"], name="case_location_opened_idx"),
+        ]
 
     def __str__(self):
         return self.title

@@ -76,7 +76,10 @@ CASE_LIST_FRAGMENTS = {"case-table": "assurance/_case_table.html"}
 
 def _case_list_context(request, cases, *, locations=None):
     listed = case_lists.filter_cases(cases, request.GET, locations=locations)
-    rows = case_lists.with_list_data(listed.rows)
+    # The row shows neither the claim's wider areas (JSON) nor the long texts: never sorted.
+    rows = case_lists.with_list_data(listed.rows).defer(
+        "wider_areas", "baseline_issue", "status_reason"
+    )
     return {
         "page": paginate(
             request, rows, PAGE_SIZE, region="case-table", label="Pages of improvement cases"
