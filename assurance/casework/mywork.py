@@ -152,17 +152,11 @@ def waiting_steps(held, today):
 def _reviews_to_do(held):
     """Reviews the person does: monthly at their Registered Manager locations (active cases),
     quarterly at their Senior Leader providers."""
-    monthly = _scope(held, MONTHLY_REVIEWER_ROLES, frozenset())
-    quarterly = (
-        Q(provider_id__in=held.providers(QUARTERLY_REVIEWER_ROLES))
-        if held.providers(QUARTERLY_REVIEWER_ROLES)
-        else None
-    )
-    where = Q(pk__in=[])
-    if monthly is not None:
-        where |= Q(monthly, ACTIVE_CASE, kind=ReviewKind.MONTHLY)
-    if quarterly is not None:
-        where |= Q(quarterly, kind=ReviewKind.QUARTERLY)
+    where = Q(pk__in=[])  # nothing, until a role adds to it
+    if locations := held.locations(MONTHLY_REVIEWER_ROLES):
+        where |= Q(ACTIVE_CASE, kind=ReviewKind.MONTHLY, location_id__in=locations)
+    if providers := held.providers(QUARTERLY_REVIEWER_ROLES):
+        where |= Q(kind=ReviewKind.QUARTERLY, provider_id__in=providers)
     return where
 
 
@@ -211,8 +205,9 @@ def judgements_to_confirm(held, today):
         return ProportionalityJudgement.objects.none()
     return (
         ProportionalityJudgement.objects.current()
-        .evidence_changed(today)
         .filter(where, ACTIVE_CASE)
+        .evidence_changed(today)
+        .with_changes(today)  # what the rows say changed (computed for the rows shown)
         .select_related("case__location")
         .only("level", "recorded_at", "confirmed_at", "case_id", *CASE_COLUMNS)
         .order_by("recorded_at", "id")

@@ -107,7 +107,11 @@ def provider_reviews(request, slug):
     )
     monthly_due = paginate(
         request,
-        _rows(review_lists.provider_monthly_due(request.user, provider), {}),
+        # All outstanding, so soonest due first is the due date's order: the index's, with
+        # no sort of thousands of rows for one page.
+        _rows(review_lists.provider_monthly_due(request.user, provider), {}).order_by(
+            "due_on", "id"
+        ),
         PAGE_SIZE,
         param="due_page",
         region="monthly-due-list",
