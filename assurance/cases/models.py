@@ -180,6 +180,15 @@ class StepRecord(models.Model):
                 name="step_record_completed_has_actor",
             ),
         ]
+        indexes = [
+            # Steps still to do, by the role that does them (My work): read without the
+            # artefacts' wide JSON rows.
+            models.Index(
+                fields=["role", "case", "number"],
+                condition=Q(completed_at__isnull=True),
+                name="step_waiting_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case} – step {self.number} ({self.artefact_label})"

@@ -13,6 +13,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
+            model_name="steprecord",
+            index=models.Index(
+                condition=models.Q(("completed_at__isnull", True)),
+                fields=["role", "case", "number"],
+                name="step_waiting_idx",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="escalation",
             index=models.Index(
                 condition=models.Q(
