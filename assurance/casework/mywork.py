@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase, StepRecord
@@ -243,8 +244,10 @@ def escalations_owned(user, held, today):
 
 
 def escalations_unowned(held, today):
-    """Escalations nobody owns (raised automatically), at a Registered Manager's locations or
-    across a Senior Leader's provider, provider-wide ones included."""
+    """Escalations nobody owns, at a Registered Manager's locations or across a Senior
+    Leader's provider, provider-wide ones included: raised automatically and not yet given
+    an owner, or owned by someone who no longer holds a role where the escalation is (whose
+    reminders go to the Registered Managers instead, as for one nobody owns)."""
     where = _scope(
         held, ESCALATION_MANAGER_ROLES, ESCALATION_MANAGER_ROLES, location="case__location_id"
     )
@@ -254,7 +257,22 @@ def escalations_unowned(held, today):
     scope = Q(where, ACTIVE_CASE)
     if providers:
         scope |= Q(case__isnull=True, provider_id__in=providers)
-    return _escalation_rows(Escalation.objects.filter(scope, owner__isnull=True), today)
+    owner_still_there = Exists(
+        Membership.objects.current(today).filter(
+            Q(location_id=OuterRef("case__location_id"))
+            | Q(
+                location__isnull=True,
+                provider_id=Coalesce(
+                    OuterRef("case__location__provider_id"), OuterRef("provider_id")
+                ),
+            ),
+            user_id=OuterRef("owner_id"),
+        )
+    )
+    return _escalation_rows(
+        Escalation.objects.filter(scope).filter(Q(owner__isnull=True) | ~owner_still_there),
+        today,
+    )
 
 
 def evidence_expiring(held, today):
@@ -348,7 +366,8 @@ GROUPS = (
         "Escalations nobody owns",
         lambda user, held, today: escalations_unowned(held, today),
         "assurance/my_work/_escalations.html",
-        "Raised automatically and not yet given an owner. Open one to name who will act on it.",
+        "Raised automatically and not yet given an owner, or owned by someone who no longer "
+        "works here. Open one to name who will act on it.",
     ),
     Group(
         "expiring-evidence",

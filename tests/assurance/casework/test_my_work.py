@@ -10,6 +10,7 @@ from django.utils import timezone
 from assurance.casework import mywork
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.models import ProportionalityJudgement
+from assurance.organisations.models import Membership
 from assurance.reviews.models import Review, ReviewKind, ReviewStatus
 from domains.roles import Role
 from evidence.models import EvidenceItem
@@ -244,6 +245,24 @@ def test_unowned_escalations_are_in_the_managers_scope(
     }
     assert list(mywork.escalations_owned(quality_lead, mywork.held_by(quality_lead), today))
     assert "unowned-escalations" not in _slugs(mywork.held_by(quality_lead))
+
+
+def test_an_escalation_whose_owner_left_counts_as_unowned(
+    location, quality_lead, registered_manager, senior_leader
+):
+    leaver = MembershipFactory(provider=location.provider, location=location, role=Role.TEAM_LEADER)
+    case = _case(location, registered_manager, quality_lead, "A")
+    left_behind = _escalation(case, owner=leaver.user)
+    provider_wide = _escalation(provider=location.provider, owner=leaver.user)
+    still_owned = _escalation(case, owner=quality_lead)
+    Membership.objects.filter(pk=leaver.pk).update(ended_at=timezone.now())
+    today = timezone.localdate()
+    assert list(mywork.escalations_unowned(mywork.held_by(registered_manager), today)) == [
+        left_behind
+    ]
+    seen_by_leader = set(mywork.escalations_unowned(mywork.held_by(senior_leader), today))
+    assert seen_by_leader == {left_behind, provider_wide}
+    assert still_owned not in seen_by_leader
 
 
 def test_expiring_evidence_is_current_and_within_thirty_days(
