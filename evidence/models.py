@@ -83,7 +83,15 @@ class EvidenceItem(models.Model):
                 name="evidence_withdrawal_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["case", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["case", "occurred_on"]),
+            # Current evidence by the date it stops counting (My work, expiry reminders).
+            models.Index(
+                fields=["valid_until"],
+                condition=Q(withdrawn_at__isnull=True, valid_until__isnull=False),
+                name="evidence_current_expiry_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_source_display()}, {self.occurred_on:%d %b %Y}: {self.summary[:60]}"

@@ -1,11 +1,11 @@
 """The evidence register and file downloads, always behind the permission check."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from assurance.common.lists import paginate
 from assurance.common.storage import StorageUnavailable, open_stored
 from assurance.common.views import unavailable
 from assurance.organisations.access import get_location_for_user
@@ -23,11 +23,15 @@ REGISTER_PAGE_SIZE = 50
 def location_register(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
     listed = evidence_lists.filter_evidence(evidence_lists.location_evidence(location), request.GET)
-    page = Paginator(evidence_lists.with_list_data(listed.rows), REGISTER_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = paginate(
+        request,
+        evidence_lists.with_list_data(listed.rows).defer(
+            "case__wider_areas", "case__baseline_issue", "case__status_reason"
+        ),
+        REGISTER_PAGE_SIZE,
+        region="evidence-list",
+        label="Pages of evidence",
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "evidence/register.html",
@@ -35,8 +39,9 @@ def location_register(request, location_uuid):
             "location": location,
             "page": page,
             "filters": listed.filters,
-            "query": query.urlencode(),
-            "cases": location.cases.order_by("title").only("uuid", "title"),
+            # location_id too: the related manager sets each case's location from it, and a
+            # deferred one is a query per case.
+            "cases": location.cases.order_by("title").only("uuid", "title", "location_id"),
             "teams": Team.objects.filter(location=location).order_by("name"),
             "sources": Source.choices,
             "stances": Stance.choices,

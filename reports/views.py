@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from assurance.cases.access import get_case_for_user
+from assurance.common.lists import paginate
 from assurance.common.storage import StorageUnavailable, open_stored
 from assurance.common.views import add_errors, unavailable
 from assurance.organisations.access import (
@@ -40,6 +40,15 @@ from .periods import parse_quarter
 
 RUNS_PAGE_SIZE = 20
 CASE_SUMMARIES_SHOWN = 20
+# What a run's row never shows: its per-case fingerprints (wide JSON), its error text, and the
+# text columns of its case.
+RUN_LIST_DEFER = (
+    "case_fingerprints",
+    "error",
+    "case__wider_areas",
+    "case__baseline_issue",
+    "case__status_reason",
+)
 
 
 def _scopes(user, provider):
@@ -58,13 +67,17 @@ def _scopes(user, provider):
 def provider_reports(request, slug):
     provider = get_provider_for_user(request.user, slug)
     locations, provider_wide = _scopes(request.user, provider)
-    runs = Paginator(
+    runs = paginate(
+        request,
         provider_quarterly_runs(request.user, provider)
         .select_related("provider", "location", "case", "requested_by")
+        .defer(*RUN_LIST_DEFER)
         .annotate(download_count=Count("downloads"))
         .order_by("-requested_at", "-id"),
         RUNS_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        region="run-list",
+        label="Pages of reports",
+    )
     form = None
     if provider_wide or locations:
         form = QuarterlyRequestForm(locations=locations, provider_wide=provider_wide)
@@ -225,13 +238,17 @@ def report_retry(request, run_uuid):
 
 
 def _packs_page(request, location, form):
-    runs = Paginator(
+    runs = paginate(
+        request,
         location_pack_runs(location)
         .select_related("provider", "location", "case", "requested_by")
+        .defer(*RUN_LIST_DEFER)
         .annotate(download_count=Count("downloads"))
         .order_by("-requested_at", "-id"),
         RUNS_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        region="run-list",
+        label="Pages of evidence packs",
+    )
     return render(
         request, "reports/location_packs.html", {"location": location, "runs": runs, "form": form}
     )

@@ -68,7 +68,11 @@ class ImprovementCase(models.Model):
                 condition=Q(current_step__gte=1, current_step__lte=5), name="case_step_1_to_5"
             ),
         ]
-        indexes = [models.Index(fields=["location", "status"])]
+        indexes = [
+            models.Index(fields=["location", "status"]),
+            # The case lists: a location's cases, newest first, a page at a time.
+            models.Index(fields=["location", "-opened_at", "-id"], name="case_location_opened_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -174,6 +178,15 @@ class StepRecord(models.Model):
             models.CheckConstraint(
                 condition=Q(completed_at__isnull=True) | Q(completed_by__isnull=False),
                 name="step_record_completed_has_actor",
+            ),
+        ]
+        indexes = [
+            # Steps still to do, by the role that does them (My work): read without the
+            # artefacts' wide JSON rows.
+            models.Index(
+                fields=["role", "case", "number"],
+                condition=Q(completed_at__isnull=True),
+                name="step_waiting_idx",
             ),
         ]
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import evidence_views, views
+from . import evidence_views, mywork_views, views
 
 app_name = "casework"
 urlpatterns = [
-    path("my-work/", views.my_work, name="my_work"),
+    path("my-work/", mywork_views.my_work, name="my_work"),
+    path("my-work/<slug:group>/", mywork_views.my_work_group, name="my_work_group"),
     path("providers/<slug:slug>/cases/", views.provider_cases, name="provider_cases"),
     path("locations/<uuid:location_uuid>/cases/", views.location_cases, name="location_cases"),
     path("locations/<uuid:location_uuid>/cases/new/", views.case_create, name="case_create"),

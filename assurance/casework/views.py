@@ -7,8 +7,7 @@ redirect or re-render. Rules live in workflow.py and services.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assurance.cases import services as cases_services
 from assurance.cases import workflow as wf
-from assurance.cases.access import get_case_for_user, get_indicator_for_user, visible_cases
+from assurance.cases.access import get_case_for_user, get_indicator_for_user
 from assurance.cases.forms import (
     CaseForm,
     CaseStatusForm,
@@ -31,10 +30,10 @@ from assurance.casework.forms import STEP_FORMS
 from assurance.casework.models import CasePagePreference
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.casework.services import case_sections_remember, judgement_changes_notify
+from assurance.common.lists import paginate, render_list
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
-from assurance.escalations.access import visible_escalations
 from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
@@ -44,7 +43,7 @@ from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
 )
-from assurance.organisations.models import Membership, Team
+from assurance.organisations.models import Team
 from assurance.organisations.permissions import (
     CASE_MANAGER_ROLES,
     CASE_OPENER_ROLES,
@@ -76,78 +75,20 @@ TIMELINE_SHOWN = 100  # latest changes on the case page; ?history=all shows ever
 # --- lists ---------------------------------------------------------------------------------
 
 
-@login_required
-def my_work(request):
-    memberships = list(
-        Membership.objects.current()
-        .filter(user=request.user, location__isnull=False)
-        .values_list("location_id", "role")
-    )
-    waiting = StepRecord.objects.none()
-    if memberships:
-        mine = Q()
-        for location_id, role in memberships:
-            mine |= Q(case__location_id=location_id, role=role)
-        waiting = (
-            StepRecord.objects.filter(mine)
-            .filter(
-                completed_at__isnull=True,
-                case__status__in=wf.ACTIVE_STATUSES,
-                number=F("case__current_step"),
-            )
-            .select_related("case__location", "case__domain", "updated_by")
-            .order_by("case__opened_at")
-        )
-    my_cases = case_lists.with_list_data(
-        visible_cases(request.user)
-        .filter(Q(opened_by=request.user) | Q(steps__completed_by=request.user))
-        .distinct()
-        .order_by("-updated_at")
-    )[:PAGE_SIZE]
-    escalations = (
-        visible_escalations(request.user)
-        .filter(owner=request.user)
-        .active()
-        .with_overdue_flag()
-        .select_related("case__location", "provider", "owner")
-        .order_by("due_on", "id")
-    )
-    judged_at = [loc for loc, role in memberships if role in CASE_MANAGER_ROLES]
-    to_confirm = (
-        ProportionalityJudgement.objects.current()
-        .with_changes()
-        .filter(case__location_id__in=judged_at, case__status__in=wf.ACTIVE_STATUSES)
-        .filter(
-            Q(changes_added__gt=0)
-            | Q(changes_withdrawn__gt=0)
-            | Q(changes_expired__gt=0)
-            | Q(changes_readings__gt=0)
-        )
-        .select_related("case__location")
-        .order_by("recorded_at", "id")
-    )[:PAGE_SIZE]
-    return render(
-        request,
-        "assurance/my_work.html",
-        {
-            "waiting": waiting,
-            "my_cases": my_cases,
-            "escalations": escalations,
-            "to_confirm": to_confirm,
-        },
-    )
+CASE_LIST_FRAGMENTS = {"case-table": "assurance/_case_table.html"}
 
 
 def _case_list_context(request, cases, *, locations=None):
     listed = case_lists.filter_cases(cases, request.GET, locations=locations)
-    rows = case_lists.with_list_data(listed.rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # The row shows neither the claim's wider areas (JSON) nor the long texts: never sorted.
+    rows = case_lists.with_list_data(listed.rows).defer(
+        "wider_areas", "baseline_issue", "status_reason"
+    )
     return {
-        "page": page,
+        "page": paginate(
+            request, rows, PAGE_SIZE, region="case-table", label="Pages of improvement cases"
+        ),
         "filters": listed.filters,
-        "query": query.urlencode(),
         "domains": Domain.objects.all(),
         "statuses": CaseStatus.choices,
         "levels": InfluenceLevel.choices,
@@ -165,8 +106,7 @@ def location_cases(request, location_uuid):
             "can_open": bool(wf.can_open_case(location.user_roles)),
         }
     )
-    template = "assurance/_case_table.html" if request.htmx else "assurance/case_list.html"
-    return render(request, template, context)
+    return render_list(request, "assurance/case_list.html", context, fragments=CASE_LIST_FRAGMENTS)
 
 
 @login_required
@@ -175,8 +115,7 @@ def provider_cases(request, slug):
     cases, locations = case_lists.provider_cases(request.user, provider)
     context = _case_list_context(request, cases, locations=locations)
     context.update({"provider": provider, "scope_name": provider.name, "locations": locations})
-    template = "assurance/_case_table.html" if request.htmx else "assurance/case_list.html"
-    return render(request, template, context)
+    return render_list(request, "assurance/case_list.html", context, fragments=CASE_LIST_FRAGMENTS)
 
 
 # --- opening and editing a case ----------------------------------------------------------

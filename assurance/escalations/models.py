@@ -119,7 +119,16 @@ class Escalation(models.Model):
                 name="escalation_case_or_provider",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            # Open escalations nobody owns (raised automatically), soonest due first: what
+            # Registered Managers and Senior Leaders see on My work.
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(owner__isnull=True, status__in=ESCALATION_ACTIVE),
+                name="escalation_unowned_due_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.action} ({self.scope_name})"

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
+from assurance.common.lists import paginate, render_list
 from assurance.common.stale import StaleEdit
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import lists as escalation_lists
@@ -25,6 +26,7 @@ from assurance.organisations.models import Membership
 from assurance.organisations.permissions import ESCALATION_MANAGER_ROLES, READ_ONLY_ROLES
 
 User = get_user_model()
+PAGE_SIZE = 20
 
 
 def _owners(location=None, provider=None):
@@ -40,8 +42,27 @@ def _owners(location=None, provider=None):
 
 def _escalation_list(request, escalations, context):
     listed = escalation_lists.filter_escalations(escalations, request.GET)
-    context.update({"escalations": listed.rows, "status": listed.filters["status"]})
-    return render(request, "assurance/escalation_list.html", context)
+    page = paginate(
+        request,
+        listed.rows.defer(
+            "detail",
+            "outcome",
+            "cancel_reason",
+            "case__wider_areas",
+            "case__baseline_issue",
+            "case__status_reason",
+        ),
+        PAGE_SIZE,
+        region="escalation-list",
+        label="Pages of escalations",
+    )
+    context.update({"page": page, "status": listed.filters["status"]})
+    return render_list(
+        request,
+        "assurance/escalation_list.html",
+        context,
+        fragments={"escalation-list": "assurance/_escalation_list.html"},
+    )
 
 
 @login_required

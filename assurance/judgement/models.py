@@ -1,8 +1,10 @@
+import operator
 import uuid
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -42,50 +44,66 @@ class JudgementQuerySet(models.QuerySet):
             .filter(level_rank__gt=F("supportable_rank"))
         )
 
-    def evidence_changed(self, today=None):
-        """Judgements whose evidence changed since (the rule of `evidence_changed`, in SQL):
-        items added, withdrawn or expired, or readings recorded."""
-        return self.with_changes(today).filter(
-            Q(changes_added__gt=0)
-            | Q(changes_withdrawn__gt=0)
-            | Q(changes_expired__gt=0)
-            | Q(changes_readings__gt=0)
-        )
-
     def with_changes(self, today=None):
         """Annotate what changed in the case's evidence since each judgement was recorded or
         last confirmed: items added (and how many of those contradict), withdrawn, expired,
         and readings recorded. One subquery each, so lists stay a fixed number of queries."""
-        today = today or timezone.localdate()
-        basis = Coalesce(
-            OuterRef("confirmed_at"), OuterRef("recorded_at"), output_field=models.DateTimeField()
-        )
-        items = EvidenceItem.objects.filter(case=OuterRef("case_id"))
 
-        def count(queryset, group="case_id"):
+        def count(queryset, group):
             return Coalesce(
                 Subquery(queryset.order_by().values(group).annotate(n=Count("id")).values("n")[:1]),
                 0,
             )
 
         return self.annotate(
-            changes_added=count(items.filter(created_at__gt=basis)),
-            changes_contradicting=count(
-                items.filter(created_at__gt=basis).exclude(stance=Stance.SUPPORTS)
-            ),
-            changes_withdrawn=count(items.filter(withdrawn_at__gt=basis)),
-            changes_expired=count(
-                items.filter(
-                    valid_until__lt=today,
-                    valid_until__gte=TruncDate(basis),
-                    withdrawn_at__isnull=True,
-                )
-            ),
-            changes_readings=count(
-                Reading.objects.filter(indicator__case=OuterRef("case_id"), recorded_at__gt=basis),
-                group="indicator__case_id",
-            ),
+            **{
+                f"changes_{kind}": count(queryset, group)
+                for kind, (queryset, group) in _changes_since(today).items()
+            }
         )
+
+    def evidence_changed(self, today=None):
+        """Judgements whose evidence changed since they were recorded or last confirmed (what
+        `ProportionalityJudgement.evidence_changed` says of one after `with_changes`). Each
+        kind of change is an EXISTS that stops at its first row, so filtering a long list
+        never counts what it does not show."""
+        changes = _changes_since(today)
+        return self.filter(
+            reduce(operator.or_, (Exists(changes[kind][0]) for kind in CHANGE_KINDS))
+        )
+
+
+# Each kind of change counts towards "the evidence changed" (contradicting items are among
+# the added ones).
+CHANGE_KINDS = ("added", "withdrawn", "expired", "readings")
+
+
+def _changes_since(today=None) -> dict:
+    """What changed in a judgement's case since it was recorded or last confirmed, as one
+    queryset per kind correlated with the outer judgement, and the column each groups by."""
+    today = today or timezone.localdate()
+    basis = Coalesce(
+        OuterRef("confirmed_at"), OuterRef("recorded_at"), output_field=models.DateTimeField()
+    )
+    items = EvidenceItem.objects.filter(case=OuterRef("case_id"))
+    added = items.filter(created_at__gt=basis)
+    return {
+        "added": (added, "case_id"),
+        "contradicting": (added.exclude(stance=Stance.SUPPORTS), "case_id"),
+        "withdrawn": (items.filter(withdrawn_at__gt=basis), "case_id"),
+        "expired": (
+            items.filter(
+                valid_until__lt=today,
+                valid_until__gte=TruncDate(basis),
+                withdrawn_at__isnull=True,
+            ),
+            "case_id",
+        ),
+        "readings": (
+            Reading.objects.filter(indicator__case=OuterRef("case_id"), recorded_at__gt=basis),
+            "indicator__case_id",
+        ),
+    }
 
 
 class ProportionalityJudgement(models.Model):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from assurance.common.lists import paginate
 from assurance.organisations import lists as member_lists
 from assurance.organisations import services as organisations_services
 from assurance.organisations.access import (
@@ -27,6 +28,8 @@ from assurance.organisations.permissions import (
     grantable_roles,
     holds_any,
 )
+
+MEMBERS_PAGE_SIZE = 50
 
 
 @login_required
@@ -56,7 +59,7 @@ def home(request):
 def provider_detail(request, slug):
     provider = get_provider_for_user(request.user, slug)
     locations = visible_locations(request.user).filter(provider=provider).order_by("name")
-    members = member_lists.provider_members(provider)
+    members = _members_page(request, member_lists.provider_members(provider))
     can_manage = can_manage_members(provider.user_roles)
     form = MemberAddForm(grantable=_provider_grantable(provider)) if can_manage else None
     return render(
@@ -74,6 +77,17 @@ def provider_detail(request, slug):
     )
 
 
+def _members_page(request, members):
+    return paginate(
+        request,
+        members,
+        MEMBERS_PAGE_SIZE,
+        param="members_page",
+        region="member-list",
+        label="Pages of people and roles",
+    )
+
+
 def _provider_grantable(provider):
     # Provider-wide memberships are Senior Leader or provider-wide Viewer only.
     return grantable_roles(provider.user_roles) & PROVIDER_SCOPE_ROLES
@@ -81,13 +95,11 @@ def _provider_grantable(provider):
 
 def _location_context(location, **extra):
     teams = location.teams.active().order_by("name")
-    members = member_lists.location_members(location)
     can_manage = can_manage_members(location.user_roles)
     grantable = grantable_roles(location.user_roles) - PROVIDER_WIDE_ROLES
     context = {
         "location": location,
         "teams": teams,
-        "members": members,
         "can_manage": can_manage,
         "grantable": grantable,
         "member_form": MemberAddForm(grantable=grantable) if can_manage else None,
@@ -102,7 +114,10 @@ def _location_context(location, **extra):
 @login_required
 def location_detail(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
-    return render(request, "assurance/location_detail.html", _location_context(location))
+    members = _members_page(request, member_lists.location_members(location))
+    return render(
+        request, "assurance/location_detail.html", _location_context(location, members=members)
+    )
 
 
 @login_required
@@ -115,7 +130,11 @@ def _render_location_with_errors(request, location, **forms):
     return render(
         request,
         "assurance/location_detail.html",
-        _location_context(location, **forms),
+        _location_context(
+            location,
+            members=_members_page(request, member_lists.location_members(location)),
+            **forms,
+        ),
     )
 
 
@@ -165,7 +184,7 @@ def provider_member_add(request, slug):
         )
         return redirect("organisations:provider_detail", slug=provider.slug)
     locations = visible_locations(request.user).filter(provider=provider)
-    members = member_lists.provider_members(provider)
+    members = _members_page(request, member_lists.provider_members(provider))
     return render(
         request,
         "assurance/provider_detail.html",

@@ -156,7 +156,13 @@ class Review(models.Model):
                 name="review_one_due_quarterly_per_provider",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="review_status_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="review_status_due_idx"),
+            # A location's reviews (its list, its managers' My work), outstanding by due date.
+            models.Index(
+                fields=["location", "status", "due_on"], name="review_location_status_due_idx"
+            ),
+        ]
 
     def __str__(self):
         if self.kind == ReviewKind.MONTHLY:
@@ -206,7 +212,9 @@ class Notification(models.Model):
                 fields=["user"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
-            )
+            ),
+            # A person's notifications, newest first, a page at a time.
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_new_idx"),
         ]
 
     def __str__(self):

@@ -8,7 +8,6 @@ reminders.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase
 from assurance.common import queueing as common_queueing
+from assurance.common.lists import paginate, render_list
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement.figures import case_readiness
@@ -73,15 +73,25 @@ def _overdue_only(params):
 
 
 def _rows(reviews, params):
-    return review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
+    """A review list page's rows: what the table shows, without the figures kept with each
+    review (wide JSON, never read by a sorted list query)."""
+    rows = review_lists.with_list_data(review_lists.filter_reviews(reviews, params).rows)
+    return rows.defer(
+        "figures",
+        "thresholds",
+        "notes",
+        "case__wider_areas",
+        "case__baseline_issue",
+        "case__status_reason",
+    )
 
 
 @login_required
 def location_reviews(request, location_uuid):
     location = get_location_for_user(request.user, location_uuid)
     rows = _rows(review_lists.location_reviews(location), request.GET)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    page = paginate(request, rows, PAGE_SIZE, region="review-list", label="Pages of reviews")
+    return render_list(
         request,
         "assurance/reviews/review_list.html",
         {
@@ -90,6 +100,7 @@ def location_reviews(request, location_uuid):
             "page": page,
             "overdue_only": _overdue_only(request.GET),
         },
+        fragments={"review-list": "assurance/reviews/_review_list.html"},
     )
 
 
@@ -99,11 +110,26 @@ def provider_reviews(request, slug):
     # Only the state filter applies (?status=overdue, linked from the provider's overview):
     # the two lists are of one kind each.
     params = {"status": request.GET.get("status", "")}
-    quarterly = Paginator(
-        _rows(review_lists.provider_quarterly_reviews(provider), params), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    monthly_due = _rows(review_lists.provider_monthly_due(request.user, provider), params)
-    return render(
+    quarterly = paginate(
+        request,
+        _rows(review_lists.provider_quarterly_reviews(provider), params),
+        PAGE_SIZE,
+        region="quarterly-list",
+        label="Pages of quarterly reviews",
+    )
+    monthly_due = paginate(
+        request,
+        # All outstanding, so soonest due first is the due date's order: the index's, with
+        # no sort of thousands of rows for one page.
+        _rows(review_lists.provider_monthly_due(request.user, provider), params).order_by(
+            "due_on", "id"
+        ),
+        PAGE_SIZE,
+        param="due_page",
+        region="monthly-due-list",
+        label="Pages of outstanding monthly reviews",
+    )
+    return render_list(
         request,
         "assurance/reviews/provider_reviews.html",
         {
@@ -112,6 +138,10 @@ def provider_reviews(request, slug):
             "page": quarterly,
             "monthly_due": monthly_due,
             "overdue_only": _overdue_only(params),
+        },
+        fragments={
+            "quarterly-list": "assurance/reviews/_quarterly_list.html",
+            "monthly-due-list": "assurance/reviews/_monthly_due_list.html",
         },
     )
 
@@ -276,10 +306,19 @@ def review_skip(request, review_uuid):
 
 @login_required
 def notification_list(request):
-    page = Paginator(
-        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(request, "assurance/notifications/notification_list.html", {"page": page})
+    page = paginate(
+        request,
+        Notification.objects.filter(user=request.user).order_by("-created_at", "-id"),
+        PAGE_SIZE,
+        region="notification-list",
+        label="Pages of notifications",
+    )
+    return render_list(
+        request,
+        "assurance/notifications/notification_list.html",
+        {"page": page},
+        fragments={"notification-list": "assurance/notifications/_notification_list.html"},
+    )
 
 
 @require_POST
@@ -315,7 +354,8 @@ def _ledger(request, rows, context):
     summary = dict(rows.order_by().values_list("status").annotate(n=Count("id")))
     if status in DeliveryStatus.values:
         rows = rows.filter(status=status)
-    page = Paginator(
+    page = paginate(
+        request,
         rows.select_related(
             "recipient",
             "review__case",
@@ -326,7 +366,9 @@ def _ledger(request, rows, context):
             "evidence_item__case__location",
         ).order_by("-created_at", "-id"),
         LEDGER_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        region="reminder-list",
+        label="Pages of reminders",
+    )
     for row in page.object_list:
         row.item_label, row.item_path = item_label(row), item_path(row)
     context.update(
@@ -337,7 +379,12 @@ def _ledger(request, rows, context):
             "summary": [(s, label, summary.get(s, 0)) for s, label in DeliveryStatus.choices],
         }
     )
-    return render(request, "assurance/reviews/reminders.html", context)
+    return render_list(
+        request,
+        "assurance/reviews/reminders.html",
+        context,
+        fragments={"reminder-list": "assurance/reviews/_reminder_list.html"},
+    )
 
 
 @login_required
