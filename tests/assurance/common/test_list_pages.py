@@ -267,7 +267,7 @@ LISTS = {
         _runs(ReportKind.QUARTERLY),
         "run-list",
         "",
-        8,
+        9,
     ),
     "evidence packs": (
         "registered_manager",
@@ -283,7 +283,7 @@ LISTS = {
         _members("location"),
         "member-list",
         "",
-        8,
+        26,
     ),
     "provider members": (
         "senior_leader",
@@ -291,7 +291,7 @@ LISTS = {
         _members("provider"),
         "member-list",
         "",
-        8,
+        27,
     ),
     "evidence register": (
         "registered_manager",
