@@ -1,13 +1,19 @@
 from django import forms
 
-from assurance.common.forms import DATE, not_future
+from assurance.common.forms import DATE, PlainErrors, not_future
 from domains.models import QualityStatement
 
 
-class PublishedRatingForm(forms.Form):
-    key_question = forms.ModelChoiceField(queryset=None)
-    rating = forms.ChoiceField(choices=())
-    published_on = forms.DateField(label="Published on", widget=DATE)
+class PublishedRatingForm(PlainErrors, forms.Form):
+    key_question = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose a key question"}
+    )
+    rating = forms.ChoiceField(choices=(), error_messages={"required": "Choose a rating"})
+    published_on = forms.DateField(
+        label="Published on",
+        widget=DATE,
+        error_messages={"required": "Enter the date the rating was published"},
+    )
 
     def __init__(self, *args, framework, **kwargs):
         kwargs.setdefault("auto_id", "published_%s")
@@ -19,8 +25,12 @@ class PublishedRatingForm(forms.Form):
         return not_future(self.cleaned_data["published_on"])
 
 
-class StatementScoreForm(forms.Form):
-    quality_statement = forms.ModelChoiceField(queryset=None, label="Quality statement")
+class StatementScoreForm(PlainErrors, forms.Form):
+    quality_statement = forms.ModelChoiceField(
+        queryset=None,
+        label="Quality statement",
+        error_messages={"required": "Choose a quality statement"},
+    )
     score = forms.TypedChoiceField(
         coerce=int,
         choices=[
@@ -29,9 +39,17 @@ class StatementScoreForm(forms.Form):
             (2, "2 – some shortfalls"),
             (1, "1 – significant shortfalls"),
         ],
+        error_messages={"required": "Choose a score"},
     )
-    assessed_on = forms.DateField(label="Assessed on", widget=DATE)
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    assessed_on = forms.DateField(
+        label="Assessed on",
+        widget=DATE,
+        error_messages={"required": "Enter the date the statement was assessed"},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter the rationale for the score"},
+    )
 
     def __init__(self, *args, framework, **kwargs):
 
