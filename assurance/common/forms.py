@@ -85,10 +85,10 @@ def plain_messages(field, name):
         )
     if isinstance(field, forms.DateField):
         wording["invalid"] = f"Enter {what} as a real date, for example 30 9 2026"
+    elif isinstance(field, forms.DecimalField | forms.FloatField):  # before IntegerField,
+        wording["invalid"] = f"Enter {what} as a number, like 12 or 3.5"  # their base class
     elif isinstance(field, forms.IntegerField):
         wording["invalid"] = f"Enter {what} as a whole number, like 12"
-    elif isinstance(field, forms.DecimalField | forms.FloatField):
-        wording["invalid"] = f"Enter {what} as a number, like 12 or 3.5"
     elif isinstance(field, forms.EmailField):
         wording["invalid"] = "Enter an email address in the correct format, like name@example.com"
     return wording
