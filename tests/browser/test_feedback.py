@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from assurance.cases.models import ImprovementCase
 from assurance.demo import loader as demo
 from assurance.organisations.models import Location
 from tests.browser.test_governance_journey import form_with_button, open_details
@@ -143,3 +144,18 @@ def test_an_invalid_page_form_shows_the_error_summary_and_the_error_title(page: 
         expect(page.locator(f"#{target}")).to_be_in_viewport()
         if label:
             expect(page.get_by_role("textbox", name=label, exact=True)).to_be_focused()
+
+
+def test_after_a_page_save_the_message_at_the_top_has_focus(page: Page):
+    demo.seed()
+    case = ImprovementCase.objects.get(title=demo.GOVERNANCE_TITLE)
+    sign_in_as(page, "registered.manager")
+    page.goto(reverse("escalations:escalation_new", args=[case.uuid]))
+    page.get_by_label("Why, and what should happen").fill("Night checks slipped twice in May.")
+    page.get_by_label("Due on").fill(date.today().isoformat())
+    page.get_by_role("button", name="Raise escalation").click()
+
+    feedback = page.locator("[data-feedback]")
+    expect(feedback).to_contain_text("Escalation raised")
+    expect(feedback).to_be_focused()
+    expect(feedback).to_be_in_viewport()
