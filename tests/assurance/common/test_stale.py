@@ -124,3 +124,42 @@ def test_a_case_edit_conflict_says_who_made_the_change(client, location, quality
     ) in page
     assert "['" not in page
     assert page.startswith("<!doctype html>") and "<title>Error: " in page
+
+
+@pytest.mark.django_db
+def test_an_escalation_conflict_shows_the_saved_version_and_can_then_be_saved(
+    client, location, quality_lead, registered_manager
+):
+    from assurance.escalations import services as escalations_services
+    from assurance.escalations.models import Escalation
+
+    case = open_case(location=location, actor=quality_lead)
+    escalation = escalations_services.escalation_raise_by_hand(
+        actor=registered_manager,
+        actor_roles={Role.REGISTERED_MANAGER},
+        case=case,
+        action="Review with the Registered Manager",
+        detail="Night checks slipped.",
+        due_on=datetime.date(2026, 12, 30),
+    )
+    opened = Escalation.objects.get(pk=escalation.pk).version
+    leader = _colleague(location, Role.REGISTERED_MANAGER, "Sam", "Hughes")
+    escalations_services.escalation_update(
+        actor=leader,
+        actor_roles={Role.REGISTERED_MANAGER},
+        escalation=Escalation.objects.get(pk=escalation.pk),
+        version=opened,
+        due_on=datetime.date(2027, 1, 15),
+        status="in_progress",
+        note="Taking this on.",
+    )
+    client.force_login(registered_manager)
+    url = reverse("escalations:escalation_detail", args=[escalation.uuid])
+    form = {"version": opened, "status": "in_progress", "due_on": "2027-02-01", "note": "Mine"}
+    page = html.unescape(client.post(url, form).content.decode())
+    assert "This escalation was changed by Sam Hughes at" in page
+    assert "<dt>Due on</dt><dd>15 January 2027</dd>" in page
+    assert "<dt>Status</dt><dd>In progress</dd>" in page
+    assert "in_progress" not in page.split("The version now saved")[1].split("</dl>")[0]
+    # The form now carries the saved version: sending it again saves.
+    assert f'name="version" value="{opened + 1}"' in page
