@@ -16,22 +16,15 @@
 
   function focusOn(el) {
     if (!el) return false;
+    reveal(el);
     if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
     el.focus({ preventScroll: true });
     el.scrollIntoView({ block: "nearest" });
     return true;
   }
 
-  function visible(el) {
-    return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-  }
-
   function first(root, selector) {
-    var found = root.querySelectorAll(selector);
-    for (var i = 0; i < found.length; i++) {
-      if (visible(found[i])) return found[i];
-    }
-    return null;
+    return root.querySelector(selector);
   }
 
   function syncTitle() {
@@ -48,7 +41,8 @@
     return focusOn(first(root, "[data-error-summary]")) || focusOn(first(root, "[data-feedback]"));
   }
 
-  // A closed <details> hides what it holds: open the ones around the target first.
+  // A closed <details> (a folded section) hides what it holds: open the ones around the
+  // target first.
   function reveal(el) {
     for (var node = el.parentElement; node; node = node.parentElement) {
       if (node.tagName === "DETAILS" && !node.open) node.open = true;
