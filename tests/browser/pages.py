@@ -44,7 +44,6 @@ def main_pages():
         ("quality.lead", "rating picture", url("rating:location_rating", house.uuid)),
         ("quality.lead", "team", url("organisations:team_detail", team.uuid)),
         ("quality.lead", "notifications", url("reviews:notification_list")),
-        ("quality.lead", "reminders", url("reviews:reminders_home")),
         ("quality.lead", "password", url("password_change")),
         ("quality.lead", "API tokens", url("api:tokens")),
         ("registered.manager", "my work", url("casework:my_work")),
