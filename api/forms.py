@@ -4,17 +4,23 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from assurance.common.forms import DATE
+from assurance.common.forms import DATE, PlainErrors
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainErrors, forms.Form):
     name = forms.CharField(
-        max_length=80, help_text="What it is for, so you can tell it apart later."
+        max_length=80,
+        help_text="What it is for, so you can tell it apart later.",
+        error_messages={"required": "Enter a name for the token"},
     )
     expires_on = forms.DateField(
         label="Works until",
         widget=DATE,
         help_text="The last day it works.",
+        error_messages={
+            "required": "Enter the last day the token works",
+            "invalid": "Enter the last day the token works as a real date, for example 30 9 2026",
+        },
     )
 
     def __init__(self, *args, **kwargs):

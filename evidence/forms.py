@@ -1,7 +1,7 @@
 from django import forms
 
 from assurance.cases.workflow import MIN_REASON_LENGTH
-from assurance.common.forms import DATE, ReasonField, not_future
+from assurance.common.forms import DATE, PlainErrors, ReasonField, not_future
 from domains.models import EvidenceCategory, Framework
 
 from .models import (
@@ -37,10 +37,10 @@ def _current_categories():
     return EvidenceCategory.objects.filter(framework=Framework.objects.current())
 
 
-IN_FUTURE = "The date it describes cannot be in the future."
+IN_FUTURE = "The date must be today or in the past."
 
 
-class EvidenceForm(forms.ModelForm):
+class EvidenceForm(PlainErrors, forms.ModelForm):
     files = MultipleFileField(
         required=False,
         help_text=f"Optional. {ALLOWED_LABEL}; several allowed.",
@@ -54,6 +54,13 @@ class EvidenceForm(forms.ModelForm):
             "valid_until": DATE,
             "summary": forms.Textarea(attrs={"rows": 3}),
             "stance": forms.RadioSelect,
+        }
+        error_messages = {
+            "source": {"required": "Choose where the evidence comes from"},
+            "category": {"required": "Choose an evidence category"},
+            "occurred_on": {"required": "Enter the date the evidence describes"},
+            "stance": {"required": "Choose a stance"},
+            "summary": {"required": "Enter a short summary of the evidence"},
         }
 
     def __init__(self, *args, case, **kwargs):
@@ -84,7 +91,7 @@ def _max_mb():
     return settings.EVIDENCE_MAX_UPLOAD_MB
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PlainErrors, forms.Form):
     reason = ReasonField(label="Why is this evidence withdrawn?", min_length=MIN_REASON_LENGTH)
 
     def __init__(self, *args, item, **kwargs):
@@ -94,10 +101,13 @@ class WithdrawForm(forms.Form):
         self.item_uuid = item.uuid
 
 
-class LinkForm(forms.Form):
-    area = forms.ChoiceField(label="Wider area")
+class LinkForm(PlainErrors, forms.Form):
+    area = forms.ChoiceField(label="Wider area", error_messages={"required": "Choose a wider area"})
     status = forms.ChoiceField(
-        choices=LinkStatus.choices, widget=forms.RadioSelect, initial=LinkStatus.ASSUMED
+        choices=LinkStatus.choices,
+        widget=forms.RadioSelect,
+        initial=LinkStatus.ASSUMED,
+        error_messages={"required": "Choose whether the link is evidenced or assumed"},
     )
     evidence = forms.ModelMultipleChoiceField(
         queryset=EvidenceItem.objects.none(),
@@ -123,17 +133,32 @@ class LinkForm(forms.Form):
             ]
 
 
-class PracticeCheckForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=None)
-    shift = forms.ChoiceField(choices=Shift.choices)
-    occurred_on = forms.DateField(label="Date of the check", widget=DATE)
+class PracticeCheckForm(PlainErrors, forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose the team that was checked"}
+    )
+    shift = forms.ChoiceField(
+        choices=Shift.choices, error_messages={"required": "Choose the shift"}
+    )
+    occurred_on = forms.DateField(
+        label="Date of the check",
+        widget=DATE,
+        error_messages={"required": "Enter the date the check took place"},
+    )
     sampled = forms.CharField(
         label="What was sampled or observed", widget=forms.Textarea(attrs={"rows": 2})
     )
     outcome = forms.ChoiceField(
-        label="Was practice consistent?", choices=Consistency.choices, widget=forms.RadioSelect
+        label="Was practice consistent?",
+        choices=Consistency.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether practice was consistent"},
     )
-    category = forms.ModelChoiceField(label="CQC evidence category", queryset=None)
+    category = forms.ModelChoiceField(
+        label="CQC evidence category",
+        queryset=None,
+        error_messages={"required": "Choose a CQC evidence category"},
+    )
 
     def __init__(self, *args, case, **kwargs):
         kwargs.setdefault("auto_id", "check_%s")
@@ -151,11 +176,22 @@ class PracticeCheckForm(forms.Form):
         return not_future(self.cleaned_data["occurred_on"], IN_FUTURE)
 
 
-class EmbeddingActionForm(forms.Form):
-    kind = forms.ChoiceField(label="Action", choices=ActionKind.choices)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+class EmbeddingActionForm(PlainErrors, forms.Form):
+    kind = forms.ChoiceField(
+        label="Action",
+        choices=ActionKind.choices,
+        error_messages={"required": "Choose the kind of action"},
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Describe the action"},
+    )
     team = forms.ModelChoiceField(queryset=None, required=False)
-    action_date = forms.DateField(label="Date", widget=DATE)
+    action_date = forms.DateField(
+        label="Date",
+        widget=DATE,
+        error_messages={"required": "Enter the date of the action"},
+    )
     completed = forms.BooleanField(required=False)
 
     def __init__(self, *args, case, **kwargs):

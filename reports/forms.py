@@ -1,13 +1,13 @@
 from django import forms
 from django.utils import timezone
 
-from assurance.common.forms import DATE
+from assurance.common.forms import DATE, PlainErrors
 
 from .periods import recent_quarters
 
 
-class QuarterlyRequestForm(forms.Form):
-    quarter = forms.ChoiceField()
+class QuarterlyRequestForm(PlainErrors, forms.Form):
+    quarter = forms.ChoiceField(error_messages={"required": "Choose a quarter"})
     location = forms.ChoiceField(required=False, label="Scope")
 
     def __init__(self, *args, locations, provider_wide, **kwargs):
@@ -21,12 +21,26 @@ class QuarterlyRequestForm(forms.Form):
         self.fields["location"].choices = choices
 
 
-class PackRequestForm(forms.Form):
+class PackRequestForm(PlainErrors, forms.Form):
     """A location's evidence pack: the dates the evidence describes, and whether withdrawn
     evidence's files go in too."""
 
-    start = forms.DateField(label="Evidence dated from", widget=DATE)
-    end = forms.DateField(label="to", widget=DATE)
+    start = forms.DateField(
+        label="Evidence dated from",
+        widget=DATE,
+        error_messages={
+            "required": "Enter the first date of the evidence to include",
+            "invalid": "Enter the first date as a real date, for example 1 4 2026",
+        },
+    )
+    end = forms.DateField(
+        label="to",
+        widget=DATE,
+        error_messages={
+            "required": "Enter the last date of the evidence to include",
+            "invalid": "Enter the last date as a real date, for example 30 6 2026",
+        },
+    )
     include_withdrawn_files = forms.BooleanField(
         label="Include the files of withdrawn evidence",
         required=False,
@@ -44,11 +58,11 @@ class PackRequestForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", "The last date must be the same as or after the first date")
         return data
 
 
-class CasePackForm(forms.Form):
+class CasePackForm(PlainErrors, forms.Form):
     include_withdrawn_files = forms.BooleanField(
         label="Include the files of withdrawn evidence", required=False
     )

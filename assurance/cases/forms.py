@@ -2,12 +2,12 @@ from django import forms
 
 from assurance.cases.models import ImprovementCase, Indicator, Reading
 from assurance.cases.workflow import MIN_REASON_LENGTH
-from assurance.common.forms import DATE, TEXT, ReasonField, not_future
+from assurance.common.forms import DATE, TEXT, PlainErrors, ReasonField, not_future
 
 # --- Improvement cases -------------------------------------------------------------------
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(PlainErrors, forms.ModelForm):
     """Open or edit a case. The domain is chosen first; its template's wider areas are
     offered as ticks, and other areas can be typed."""
 
@@ -29,6 +29,13 @@ class CaseForm(forms.ModelForm):
         fields = ["title", "baseline_issue", "improvement_began"]
         widgets = {"improvement_began": DATE, "baseline_issue": TEXT}
         labels = {"baseline_issue": "Baseline issue"}
+        error_messages = {
+            "title": {"required": "Enter a title for the case"},
+            "baseline_issue": {
+                "required": "Describe the baseline issue: the weakness the improvement started from"
+            },
+            "improvement_began": {"required": "Enter the date the improvement work began"},
+        }
 
     def __init__(self, *args, domain, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,20 +47,24 @@ class CaseForm(forms.ModelForm):
             self.initial.setdefault("version", self.instance.version)
 
     def clean_improvement_began(self):
-        return not_future(self.cleaned_data["improvement_began"])
+        return not_future(
+            self.cleaned_data["improvement_began"],
+            "The date the improvement work began must be today or in the past",
+        )
 
     def clean(self):
         data = super().clean()
         extra = [line.strip() for line in data.get("extra_areas", "").splitlines() if line.strip()]
         data["wider_areas"] = list(data.get("wider_areas") or []) + extra
         if not data["wider_areas"]:
-            self.add_error("wider_areas", "Choose or add at least one wider area.")
+            self.add_error("wider_areas", "Choose or add at least one wider area")
         return data
 
 
-class CaseStatusForm(forms.Form):
+class CaseStatusForm(PlainErrors, forms.Form):
     status = forms.ChoiceField(
-        choices=[("closed", "Close the case"), ("withdrawn", "Withdraw it"), ("open", "Reopen it")]
+        choices=[("closed", "Close the case"), ("withdrawn", "Withdraw it"), ("open", "Reopen it")],
+        error_messages={"required": "Choose whether to close or withdraw the case"},
     )
     reason = ReasonField(widget=TEXT, min_length=MIN_REASON_LENGTH)
 
@@ -64,7 +75,7 @@ class CaseStatusForm(forms.Form):
             self.fields["status"].choices = self.fields["status"].choices[:2]
 
 
-class StepReopenForm(forms.Form):
+class StepReopenForm(PlainErrors, forms.Form):
     reason = ReasonField(label="Why does this step need reopening?", min_length=MIN_REASON_LENGTH)
 
     def __init__(self, *args, number, **kwargs):
@@ -72,7 +83,7 @@ class StepReopenForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(PlainErrors, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "side", "higher_is_better", "baseline", "target"]
@@ -80,6 +91,18 @@ class IndicatorForm(forms.ModelForm):
         help_texts = {
             "side": "Leadership-side: audits, action completion, reporting. Frontline-side: "
             "observed practice, handovers, feedback."
+        }
+        error_messages = {
+            "name": {"required": "Enter a name for the indicator"},
+            "side": {"required": "Choose which side it measures"},
+            "baseline": {
+                "required": "Enter the baseline as a number",
+                "invalid": "Enter the baseline as a number, like 12 or 3.5",
+            },
+            "target": {
+                "required": "Enter the target as a number",
+                "invalid": "Enter the target as a number, like 12 or 3.5",
+            },
         }
 
     def clean(self):
@@ -103,12 +126,19 @@ class IndicatorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class ReadingForm(forms.ModelForm):
+class ReadingForm(PlainErrors, forms.ModelForm):
     class Meta:
         model = Reading
         fields = ["taken_on", "value", "team", "note"]
         widgets = {"taken_on": DATE}
         labels = {"team": "Team (optional)"}
+        error_messages = {
+            "taken_on": {"required": "Enter the date the reading was taken"},
+            "value": {
+                "required": "Enter the reading as a number",
+                "invalid": "Enter the reading as a number, like 12 or 3.5",
+            },
+        }
 
     def __init__(self, *args, location, **kwargs):
         kwargs.setdefault("auto_id", "reading_%s")
@@ -117,10 +147,12 @@ class ReadingForm(forms.ModelForm):
         self.fields["team"].required = False
 
     def clean_taken_on(self):
-        return not_future(self.cleaned_data["taken_on"])
+        return not_future(
+            self.cleaned_data["taken_on"], "The date of the reading must be today or in the past"
+        )
 
 
-class StepForm(forms.Form):
+class StepForm(PlainErrors, forms.Form):
     """Base for the five artefact forms. `version` guards against lost updates."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -144,7 +176,11 @@ class StepForm(forms.Form):
 class Step1Form(StepForm):
     what_improved = forms.CharField(label="What improved", widget=TEXT)
     how_measured = forms.CharField(label="How it was measured", widget=TEXT)
-    evidence_reviewed = forms.CharField(label="Evidence reviewed", widget=TEXT)
+    evidence_reviewed = forms.CharField(
+        label="Evidence reviewed",
+        widget=TEXT,
+        error_messages={"required": "Enter the evidence reviewed"},
+    )
     areas_with_effect = forms.MultipleChoiceField(
         label="Wider areas now showing an effect",
         widget=forms.CheckboxSelectMultiple,
@@ -158,7 +194,13 @@ class Step1Form(StepForm):
 
 class Step2Form(StepForm):
     earlier_weakness = forms.CharField(label="The earlier weakness", widget=TEXT)
-    current_practice = forms.CharField(label="Current practice, compared with it", widget=TEXT)
+    current_practice = forms.CharField(
+        label="Current practice, compared with it",
+        widget=TEXT,
+        error_messages={
+            "required": "Describe current practice, compared with the earlier weakness"
+        },
+    )
 
 
 class Step3Form(StepForm):

@@ -168,7 +168,7 @@ def evidence_withdraw(request, item_uuid):
     return respond(request, case, anchor="evidence")
 
 
-def _step_row_view(form_class, service, key, anchor):
+def _step_row_view(form_class, service, key, anchor, done):
     """A POST view adding one row (link, check, action) to a step's artefact."""
 
     @require_POST
@@ -187,16 +187,26 @@ def _step_row_view(form_class, service, key, anchor):
             return respond(request, case, forms={key: form})
         except wf.WorkflowError as exc:
             return forbidden(request, str(exc))
-        messages.success(request, "Saved.")
+        messages.success(request, done)
         return respond(request, case, anchor=anchor)
 
     return view
 
 
-link_add = _step_row_view(LinkForm, evidence_services.link_save, "link", "step-2")
+link_add = _step_row_view(
+    LinkForm, evidence_services.link_save, "link", "step-2", "Influence link saved."
+)
 check_add = _step_row_view(
-    PracticeCheckForm, evidence_services.practice_check_add, "check", "step-3"
+    PracticeCheckForm,
+    evidence_services.practice_check_add,
+    "check",
+    "step-3",
+    "Practice check recorded.",
 )
 action_add = _step_row_view(
-    EmbeddingActionForm, evidence_services.embedding_action_add, "action", "step-4"
+    EmbeddingActionForm,
+    evidence_services.embedding_action_add,
+    "action",
+    "step-4",
+    "Embedding action recorded.",
 )

@@ -31,7 +31,7 @@ from assurance.casework.models import CasePagePreference
 from assurance.casework.presentation import artefact_rows, corroboration_grid
 from assurance.casework.services import case_sections_remember, judgement_changes_notify
 from assurance.common.lists import paginate, render_list
-from assurance.common.stale import StaleEdit
+from assurance.common.stale import StaleEdit, saved_version
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import rules as escalation_rules
 from assurance.escalations.models import Escalation
@@ -166,7 +166,7 @@ def case_create(request, location_uuid):
 def case_edit(request, case_uuid):
     case = get_case_for_user(request.user, case_uuid, roles=CASE_OPENER_ROLES)
     form = CaseForm(request.POST or None, instance=case, domain=case.domain)
-    stale = None
+    saved = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -181,7 +181,7 @@ def case_edit(request, case_uuid):
                 wider_areas=data["wider_areas"],
             )
         except StaleEdit as exc:
-            stale = exc.current
+            saved = saved_version(form, exc.current)
             form.add_error(None, str(exc))
             form.data = form.data.copy()
             form.data["version"] = exc.current.version
@@ -198,7 +198,7 @@ def case_edit(request, case_uuid):
             "domain": case.domain,
             "form": form,
             "case": case,
-            "stale": stale,
+            "saved": saved,
         },
     )
 
@@ -315,6 +315,9 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
         form = None
         if edit:
             form = forms.get(step.number) or STEP_FORMS[step.number](case=case, step=step)
+        saved = None
+        if form is not None and stale is not None and stale.number == step.number:
+            saved = saved_version(form, stale.data, stale)
         step_views.append(
             {
                 "step": step,
@@ -331,7 +334,7 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
                 else None,
                 "form": form,
                 "artefact": artefact_rows(step),
-                "stale": stale if stale and stale.number == step.number else None,
+                "saved": saved,
             }
         )
     latest_evidence = data["latest_evidence"]
@@ -447,8 +450,10 @@ def case_detail(request, case_uuid):
 
 def respond(request, case, *, forms=None, stale=None, anchor=""):
     """After a POST. With htmx the case body is re-rendered in place, with the saved change
-    or the errors, and scrolled to the section; without JavaScript a success redirects and a
-    failure re-renders the whole page with what the user typed kept."""
+    or the errors, and scrolled to the section; the message shows in that section
+    (`feedback_at`) and static/js/app.js moves focus to it, or to the form's error summary.
+    Without JavaScript a success redirects and a failure re-renders the whole page with what
+    the user typed kept."""
     failed = bool(forms) or stale is not None
     if not failed and not request.htmx:
         url = reverse("casework:case_detail", args=[case.uuid]) + (f"#{anchor}" if anchor else "")
@@ -457,6 +462,11 @@ def respond(request, case, *, forms=None, stale=None, anchor=""):
         # The service may have moved the case on (status, current step): read it again.
         case = get_case_for_user(request.user, case.uuid)
     context = case_page_context(request, case, forms=forms, stale=stale, reveal=anchor)
+    context["has_form_errors"] = any(
+        getattr(form, "errors", None) for form in (forms or {}).values()
+    )
+    if request.htmx:
+        context["feedback_at"] = anchor
     template = "assurance/_case_body.html" if request.htmx else "assurance/case_detail.html"
     response = render(request, template, context)
     if request.htmx and anchor:

@@ -1,24 +1,30 @@
 from django import forms
 
-from assurance.common.forms import DATE, TEXT, ReasonField
+from assurance.common.forms import DATE, TEXT, PlainErrors, ReasonField
 from assurance.escalations.models import EscalationStatus
 
 # --- Proportionality: escalations and the rating picture ----------------------------------
 
 
-class EscalationForm(forms.Form):
-    action = forms.ChoiceField(label="Action")
+class EscalationForm(PlainErrors, forms.Form):
+    action = forms.ChoiceField(label="Action", error_messages={"required": "Choose an action"})
     other_action = forms.CharField(
         label="Or another action",
         required=False,
         max_length=160,
         help_text="Used instead of the list when filled in.",
     )
-    detail = forms.CharField(label="Why, and what should happen", widget=TEXT)
+    detail = forms.CharField(
+        label="Why, and what should happen",
+        widget=TEXT,
+        error_messages={"required": "Enter why it is escalated and what should happen"},
+    )
     owner = forms.ModelChoiceField(
         queryset=None, required=False, help_text="A member of this location."
     )
-    due_on = forms.DateField(label="Due on", widget=DATE)
+    due_on = forms.DateField(
+        label="Due on", widget=DATE, error_messages={"required": "Enter the date it is due"}
+    )
 
     def __init__(self, *args, case, owners, **kwargs):
         kwargs.setdefault("auto_id", "escalation_%s")
@@ -34,11 +40,11 @@ class EscalationForm(forms.Form):
         return data
 
 
-class EscalationUpdateForm(forms.Form):
+class EscalationUpdateForm(PlainErrors, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     owner = forms.ModelChoiceField(queryset=None, required=False)
     due_on = forms.DateField(label="Due on", widget=DATE, required=False)
-    status = forms.ChoiceField(choices=())
+    status = forms.ChoiceField(choices=(), error_messages={"required": "Choose a status"})
     note = forms.CharField(
         label="Progress note",
         widget=TEXT,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from assurance.cases import workflow as wf
 from assurance.cases.access import get_case_for_user
 from assurance.common.lists import paginate, render_list
-from assurance.common.stale import StaleEdit
+from assurance.common.stale import StaleEdit, saved_version
 from assurance.common.views import add_errors, forbidden
 from assurance.escalations import lists as escalation_lists
 from assurance.escalations import rules
@@ -123,6 +123,7 @@ def escalation_detail(request, escalation_uuid):
     update = rules.can_update(escalation.status, actor_roles=roles, is_owner=is_owner)
     can_update = bool(update)
     form = None
+    saved = None
     if can_update:
         form = EscalationUpdateForm(
             request.POST or None,
@@ -160,6 +161,9 @@ def escalation_detail(request, escalation_uuid):
                 )
             except StaleEdit as exc:
                 form.add_error(None, str(exc))
+                saved = saved_version(form, exc.current)
+                form.data = form.data.copy()
+                form.data["version"] = exc.current.version
             except ValidationError as exc:
                 add_errors(form, exc)
             except wf.WorkflowError as exc:
@@ -175,6 +179,7 @@ def escalation_detail(request, escalation_uuid):
             "escalation": escalation,
             "case": case,
             "form": form,
+            "saved": saved,
             "events": events,
             "automatic": rules.is_automatic(escalation.trigger),
             "manager": manager,

@@ -8,9 +8,16 @@ from domains.models import KeyQuestion
 
 
 class JudgementForm(StepForm):
-    summary = forms.CharField(label="Assurance summary", widget=TEXT)
+    summary = forms.CharField(
+        label="Assurance summary",
+        widget=TEXT,
+        error_messages={"required": "Enter the assurance summary"},
+    )
     level = forms.ChoiceField(
-        label="Influence level", choices=InfluenceLevel.choices, widget=forms.RadioSelect
+        label="Influence level",
+        choices=InfluenceLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an influence level"},
     )
     key_questions = forms.ModelMultipleChoiceField(
         label="Key questions it may influence",
@@ -21,7 +28,11 @@ class JudgementForm(StepForm):
     not_yet = forms.CharField(
         label="Where it should not yet influence the rating picture", widget=TEXT
     )
-    rationale = forms.CharField(label="Rationale", widget=TEXT)
+    rationale = forms.CharField(
+        label="Rationale",
+        widget=TEXT,
+        error_messages={"required": "Enter the rationale for the level you chose"},
+    )
     escalate = forms.BooleanField(
         label="Escalate: oversight has improved faster than frontline reliability",
         required=False,

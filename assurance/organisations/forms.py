@@ -1,14 +1,24 @@
 from django import forms
 
+from assurance.common.forms import PlainErrors
 from assurance.organisations.models import TeamKind
 from domains.roles import Role
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(help_text="We email new people a link to set their password.")
+class MemberAddForm(PlainErrors, forms.Form):
+    email = forms.EmailField(
+        help_text="We email new people a link to set their password.",
+        error_messages={"required": "Enter the person's email address"},
+    )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=())
+    role = forms.ChoiceField(
+        choices=(),
+        error_messages={
+            "required": "Choose a role",
+            "invalid_choice": "Choose a role you can grant, from the list",
+        },
+    )
     expires_on = forms.DateField(
         required=False,
         label="Access ends on",
@@ -29,6 +39,14 @@ class MemberAddForm(forms.Form):
         return data
 
 
-class TeamForm(forms.Form):
-    name = forms.CharField(max_length=120, label="Team, unit or shift pattern")
-    kind = forms.ChoiceField(choices=TeamKind.choices, initial=TeamKind.TEAM)
+class TeamForm(PlainErrors, forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        label="Team, unit or shift pattern",
+        error_messages={"required": "Enter the name of the team, unit or shift pattern"},
+    )
+    kind = forms.ChoiceField(
+        choices=TeamKind.choices,
+        initial=TeamKind.TEAM,
+        error_messages={"required": "Choose what kind of group it is"},
+    )

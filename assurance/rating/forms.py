@@ -2,7 +2,7 @@ from django import forms
 
 from assurance.cases.models import ImprovementCase
 from assurance.cases.workflow import MIN_REASON_LENGTH
-from assurance.common.forms import DATE, TEXT, ReasonField, not_future
+from assurance.common.forms import DATE, TEXT, PlainErrors, ReasonField, not_future
 from domains.models import Framework, QualityStatement
 from evidence.models import EvidenceItem
 
@@ -16,10 +16,18 @@ def _rating_choices(framework):
     return [("", "Choose a rating")] + [(label, label) for label in framework.rating_labels]
 
 
-class PublishedRatingForm(forms.Form):
-    key_question = forms.ModelChoiceField(queryset=None, empty_label="Choose a key question")
+class PublishedRatingForm(PlainErrors, forms.Form):
+    key_question = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose a key question",
+        error_messages={"required": "Choose a key question"},
+    )
     rating = forms.ChoiceField(choices=(), error_messages={"required": CHOOSE_A_RATING})
-    published_on = forms.DateField(label="Published on", widget=DATE)
+    published_on = forms.DateField(
+        label="Published on",
+        widget=DATE,
+        error_messages={"required": "Enter the date the rating was published"},
+    )
 
     def __init__(self, *args, framework, **kwargs):
         kwargs.setdefault("auto_id", "published_%s")
@@ -31,8 +39,12 @@ class PublishedRatingForm(forms.Form):
         return not_future(self.cleaned_data["published_on"])
 
 
-class StatementScoreForm(forms.Form):
-    quality_statement = forms.ModelChoiceField(queryset=None, label="Quality statement")
+class StatementScoreForm(PlainErrors, forms.Form):
+    quality_statement = forms.ModelChoiceField(
+        queryset=None,
+        label="Quality statement",
+        error_messages={"required": "Choose a quality statement"},
+    )
     score = forms.TypedChoiceField(
         coerce=int,
         empty_value=None,
@@ -45,8 +57,15 @@ class StatementScoreForm(forms.Form):
         ],
         error_messages={"required": CHOOSE_A_SCORE},
     )
-    assessed_on = forms.DateField(label="Assessed on", widget=DATE)
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    assessed_on = forms.DateField(
+        label="Assessed on",
+        widget=DATE,
+        error_messages={"required": "Enter the date the statement was assessed"},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Enter the rationale for the score"},
+    )
 
     def __init__(self, *args, framework, **kwargs):
         kwargs.setdefault("auto_id", "score_%s")

@@ -1,15 +1,17 @@
 from django import forms
 
 from assurance.cases.workflow import MIN_REASON_LENGTH
-from assurance.common.forms import ReasonField
+from assurance.common.forms import PlainErrors, ReasonField
 from assurance.common.reasons import REASON_MAX_LENGTH
 from assurance.reviews.services import OUTCOMES
 
 # --- Reviews ---------------------------------------------------------------------------
 
 
-class ReviewCompleteForm(forms.Form):
-    outcome = forms.ChoiceField(widget=forms.RadioSelect)
+class ReviewCompleteForm(PlainErrors, forms.Form):
+    outcome = forms.ChoiceField(
+        widget=forms.RadioSelect, error_messages={"required": "Choose an outcome"}
+    )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
@@ -23,7 +25,7 @@ class ReviewCompleteForm(forms.Form):
         self.fields["outcome"].choices = [(o.value, o.label) for o in OUTCOMES[kind]]
 
 
-class ReviewSkipForm(forms.Form):
+class ReviewSkipForm(PlainErrors, forms.Form):
     reason = ReasonField(
         min_length=MIN_REASON_LENGTH,
         help_text=f"Kept on the record. The next review is created as usual. Up to "

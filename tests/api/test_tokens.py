@@ -56,11 +56,14 @@ def test_it_creates_a_token_shows_it_once_and_keeps_only_its_hash(client, viewer
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"name": "", "expires_on": "2099-01-01"}, "This field is required."),
-        ({"name": "x", "expires_on": "yesterday"}, "Enter a valid date."),
+        ({"name": "", "expires_on": "2099-01-01"}, "Enter a name for the token"),
+        (
+            {"name": "x", "expires_on": "yesterday"},
+            "Enter the last day the token works as a real date",
+        ),
         ({"name": "x", "expires_on": "2000-01-01"}, "The expiry date is in the past."),
         ({"name": "x", "expires_on": "2099-01-01"}, "A token can last at most 366 days"),
-        ({"name": "   ", "expires_on": "2099-01-01"}, "This field is required."),
+        ({"name": "   ", "expires_on": "2099-01-01"}, "Enter a name for the token"),
     ],
 )
 def test_it_refuses_a_bad_token_form_with_a_message(client, viewer, form, message):

@@ -5,6 +5,7 @@ tests/conftest.py skips tests marked `browser` when it is missing.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000
+# axe-core, pinned, from the npm registry (never a CDN): scripts/test.sh installs it.
+AXE_VERSION = "4.10.3"
+AXE_JS = Path(__file__).resolve().parents[2] / ".cache/axe/node_modules/axe-core/axe.min.js"
+AXE_INSTALL = f"npm install --no-save --prefix .cache/axe axe-core@{AXE_VERSION}"
+# Failures are these; "moderate" and "minor" findings are listed by the test but allowed.
+AXE_FAILING = ("serious", "critical")
 
 
 def _load_reference_data():
@@ -78,9 +85,20 @@ def viewport():
 
 
 @pytest.fixture
-def page(live_server, browser, viewport):
+def bypass_csp():
+    """Only the axe checks turn it on: axe is injected as a script tag, which the policy would
+    block. Every other browser test runs under the policy and fails on anything it blocks."""
+    return False
+
+
+@pytest.fixture
+def page(live_server, browser, viewport, bypass_csp):
     context = browser.new_context(
-        base_url=live_server.url, viewport=viewport, accept_downloads=True, locale="en-GB"
+        base_url=live_server.url,
+        viewport=viewport,
+        accept_downloads=True,
+        locale="en-GB",
+        bypass_csp=bypass_csp,
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
@@ -102,3 +120,29 @@ def page(live_server, browser, viewport):
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not blocked, f"Blocked by the Content Security Policy: {blocked}"
+
+
+@pytest.fixture
+def axe():
+    """`axe(page, state)`: run axe-core on the page as it is now; return its serious and
+    critical violations as readable lines (empty when there are none)."""
+    if not AXE_JS.exists():
+        pytest.skip(
+            f"needs axe-core from the npm registry: {AXE_INSTALL} (scripts/test.sh runs it)"
+        )
+
+    def run(page, state):
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            f"{state}: {v['id']} ({v['impact']}) {v['help']}: "
+            + "; ".join(
+                " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                for n in v["nodes"][:4]
+            )
+            for v in result["violations"]
+            if v["impact"] in AXE_FAILING
+        ]
+
+    return run

@@ -55,10 +55,19 @@ def sign_in(page: Page, username):
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name=re.compile(r"^Welcome,"))).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("button", name=re.compile(r"Sign out"))).to_be_visible()
 
 
+def open_menu(page: Page):
+    """On a narrow screen the header menu folds behind a "Menu" button: open it."""
+    toggle = main_nav(page).get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def sign_out(page: Page):
+    open_menu(page)
     page.get_by_role("button", name=re.compile(r"Sign out")).click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -125,8 +134,8 @@ def submit_and_wait_for(page: Page, button, shown):
     else:
         page.wait_for_function("() => !document.querySelector('.htmx-request')")
         body = response.text()
-        if 'class="form-errors"' in body or 'class="error"' in body:
-            errors = page.locator("#case-body").locator(".form-errors, small.error")
+        if "data-error-summary" in body or 'class="error"' in body:
+            errors = page.locator("#case-body").locator("[data-error-summary] li, small.error")
             expect(errors.first).to_be_visible()
             raise AssertionError(f"{response.url}: form refused: {errors.all_inner_texts()}")
     expect(page).to_have_url(CASE_URL)

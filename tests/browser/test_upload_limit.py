@@ -38,6 +38,8 @@ def test_an_oversized_upload_is_refused_beside_the_form(page: Page, tmp_path, se
     message = page.locator("#evidence-upload-error")
     expect(message).to_contain_text(re.compile(r"The upload is 3\.\d MB; the limit is 1 MB\."))
     expect(message).to_contain_text("Nothing was saved")
+    expect(message.locator("[data-feedback]")).to_be_focused()
+    expect(message).to_be_in_viewport()
     # The form is still there with what was typed; nothing was stored.
     expect(form.get_by_label("Summary")).to_have_value(SUMMARY)
     expect(form.get_by_label("Source")).to_have_value("audits")

@@ -205,9 +205,12 @@ def test_a_location_pack_covers_the_dates_asked(
     # A bad form is re-shown with its message, never a 500, and queues nothing.
     response = client.post(url, {"start": today.isoformat(), "end": "2020-01-01"})
     assert response.status_code == 200
-    assert "The end date is before the start date." in response.content.decode()
+    assert "The last date must be the same as or after the first date" in response.content.decode()
     response = client.post(url, {"start": "yesterday"})
-    assert response.status_code == 200 and "Enter a valid date." in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Enter the first date as a real date" in response.content.decode()
+    )
     assert not ReportRun.objects.exists()
 
     form = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}

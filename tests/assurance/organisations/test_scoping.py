@@ -128,7 +128,7 @@ def test_it_refuses_a_role_above_the_managers_scope(client, seeded):
         {"email": "boss@example.org", "role": Role.SENIOR_LEADER},
     )
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose a role you can grant, from the list" in response.content.decode()
     assert not Membership.objects.filter(user__email="boss@example.org").exists()
 
 
