@@ -40,10 +40,24 @@ sys.path.insert(0, str(ROOT))
 
 SLUG = "scale-care"
 REPEAT = 5
-# Where the evidence index workbook comes from. Another change is adding it to reports/;
-# adjust the name here if it lands under another one. Called as
-# function(provider, quarter, target) with `target` a writable binary file.
+# The reports' public functions this calls, by name, so a rename at merge is one line here:
+# the report's data (provider, quarter) -> context, the template key in
+# reports.rendering.TEMPLATES, and the evidence index workbook, called as
+# function(provider, quarter, target) with `target` a writable binary file (another change
+# is adding it to reports/; skipped with a message while it is missing).
+REPORT_DATA = "reports.data:quarterly_data"
+REPORT_TEMPLATE = "quarterly"
 XLSX_FUNCTION = "reports.exports:evidence_index_xlsx"
+
+
+def _function(dotted):
+    import importlib
+
+    module, name = dotted.split(":")
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
 
 
 def _bench_url(url: str) -> tuple[str, str, str]:
@@ -239,7 +253,7 @@ def _child(mode, html_path, out_path):
     from django.utils import timezone
 
     from assurance.organisations.models import Provider
-    from reports import data, rendering
+    from reports import rendering
     from reports.periods import quarter_of
 
     provider = Provider.objects.get(slug=SLUG)
@@ -247,9 +261,9 @@ def _child(mode, html_path, out_path):
     result = {}
     if mode == "quarterly":
         t0 = time.perf_counter()
-        context = data.quarterly_data(provider, quarter)
+        context = _function(REPORT_DATA)(provider, quarter)
         t1 = time.perf_counter()
-        html = rendering.render_html(rendering.TEMPLATES["quarterly"], context)
+        html = rendering.render_html(rendering.TEMPLATES[REPORT_TEMPLATE], context)
         t2 = time.perf_counter()
         Path(html_path).write_text(html, encoding="utf-8")
         with open(out_path, "wb") as target:
@@ -264,10 +278,7 @@ def _child(mode, html_path, out_path):
             rendering.render_pdf(html, target)
         result = {"pdf_s": time.perf_counter() - t0}
     elif mode == "xlsx":
-        module, name = XLSX_FUNCTION.split(":")
-        import importlib
-
-        function = getattr(importlib.import_module(module), name, None)
+        function = _function(XLSX_FUNCTION)
         if function is None:
             result = {"missing": XLSX_FUNCTION}
         else:
