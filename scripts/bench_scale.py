@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,6 +246,10 @@ def bench_pages(provider, repeat):
 # --- the report, in child processes ----------------------------------------------------------
 
 
+def _stage(text):
+    print(f"stage: {text}", file=sys.stderr, flush=True)
+
+
 def _child(mode, html_path, out_path):
     """Run in a child process: one measurement, printed as JSON on the last line."""
     import django
@@ -260,11 +265,14 @@ def _child(mode, html_path, out_path):
     quarter = quarter_of(timezone.localdate())
     result = {}
     if mode == "quarterly":
+        _stage("gathering the data")
         t0 = time.perf_counter()
         context = _function(REPORT_DATA)(provider, quarter)
         t1 = time.perf_counter()
+        _stage(f"rendering the template (data took {t1 - t0:.0f} s)")
         html = rendering.render_html(rendering.TEMPLATES[REPORT_TEMPLATE], context)
         t2 = time.perf_counter()
+        _stage(f"rendering the PDF (data {t1 - t0:.0f} s, template {t2 - t1:.0f} s)")
         Path(html_path).write_text(html, encoding="utf-8")
         with open(out_path, "wb") as target:
             rendering.render_pdf(html, target)
@@ -297,12 +305,25 @@ def _run_child(mode, html_path, out_path, *, max_gb, timeout):
 
     cmd = [sys.executable, __file__, "--child", mode, html_path, out_path]
     started = time.perf_counter()
-    try:
-        done = subprocess.run(  # noqa: S603 - our own script
-            cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=limit, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"did not finish within {timeout} s (stopped)"}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, preexec_fn=limit)  # noqa: S603
+        peak = "?"
+        while child.poll() is None:
+            peak = _peak_rss_mb(child.pid) or peak
+            if time.perf_counter() - started > timeout:
+                child.kill()
+                child.wait()
+                err.seek(0)
+                stages = [line for line in err.read().splitlines() if line.startswith("stage:")]
+                where = stages[-1].removeprefix("stage: ") if stages else "starting"
+                return {
+                    "error": f"did not finish within {timeout} s (stopped while {where}; "
+                    f"peak RSS so far {peak} MB)"
+                }
+            time.sleep(0.5)
+        out.seek(0)
+        err.seek(0)
+        done = SimpleNamespace(returncode=child.returncode, stdout=out.read(), stderr=err.read())
     wall = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["?"])[-1]
@@ -312,6 +333,16 @@ def _run_child(mode, html_path, out_path, *, max_gb, timeout):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_s"] = wall
     return result
+
+
+def _peak_rss_mb(pid):
+    """A running process's peak RSS so far (Linux /proc), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return f"{int(found.group(1)) / 1024:,.0f}" if found else None
 
 
 def _pages_in(pdf_path) -> str:
