@@ -329,6 +329,9 @@ def _run_child(mode, html_path, out_path, *, max_gb, timeout):
         tail = (done.stderr.strip().splitlines() or ["?"])[-1]
         if "MemoryError" in done.stderr or "Cannot allocate" in done.stderr:
             tail = f"ran out of its {max_gb} GB address-space limit ({tail})"
+        stages = [line for line in done.stderr.splitlines() if line.startswith("stage:")]
+        if stages:
+            tail += f", while {stages[-1].removeprefix('stage: ')}"
         return {"error": f"failed after {wall:.0f} s: {tail}"}
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_s"] = wall
