@@ -26,23 +26,27 @@ The one window left is between the server's reply and the ``accepted_at`` write 
 UPDATE): a worker killed exactly there would have its digest sent again.
 """
 
+import functools
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from assurance.cases import workflow as wf
-from assurance.cases.models import ImprovementCase
+from assurance.cases.models import CaseStatus, ImprovementCase
 from assurance.common.mail import PERMANENT_EMAIL_ERRORS, TRANSIENT_EMAIL_ERRORS
 from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
 from assurance.organisations.models import Location, Membership
@@ -407,6 +411,11 @@ class Item:
     due_on: object
     next_level: bool
 
+    @property
+    def due_text(self) -> str:
+        """The due date as the email gives it ("7 March 2026")."""
+        return f"{self.due_on.day} {self.due_on:%B %Y}"
+
     def as_json(self):
         return {
             "label": self.label,
@@ -438,24 +447,46 @@ def item_label(row) -> str:
     return f"Escalation: {escalation.action} – {escalation.case.title} ({escalation.case.location})"
 
 
+_UUID_MARK = uuid.UUID(int=0)
+
+
+@functools.cache
+def _path_pattern(name, script_prefix) -> str:
+    # One reverse() per page kind rather than per reminder: a digest can carry thousands.
+    return reverse(name, args=[_UUID_MARK]).replace(str(_UUID_MARK), "{}")
+
+
+def _path(name, value) -> str:
+    return _path_pattern(name, get_script_prefix()).format(value)
+
+
 def item_path(row) -> str:
     if row.evidence_item_id:
-        return reverse("casework:case_detail", args=[row.evidence_item.case.uuid]) + "#evidence"
+        return _path("casework:case_detail", row.evidence_item.case.uuid) + "#evidence"
     if row.review_id:
-        return reverse("reviews:review_detail", args=[row.review.uuid])
-    return reverse("escalations:escalation_detail", args=[row.escalation.uuid])
+        return _path("reviews:review_detail", row.review.uuid)
+    return _path("escalations:escalation_detail", row.escalation.uuid)
 
 
 def describe(row) -> Item:
-    return Item(
-        label=item_label(row),
-        path=item_path(row),
-        stage=row.stage,
-        stage_label=reviews.STAGE_LABELS[row.stage],
-        due_on=row.due_on,
-        next_level=row.audience == Audience.NEXT_LEVEL,
-    )
+    """What the reminder says (worked out once per row: the notification and the email
+    show the same thing)."""
+    item = getattr(row, "_described", None)
+    if item is None:
+        item = row._described = Item(
+            label=item_label(row),
+            path=item_path(row),
+            stage=row.stage,
+            stage_label=reviews.STAGE_LABELS[row.stage],
+            due_on=row.due_on,
+            next_level=row.audience == Audience.NEXT_LEVEL,
+        )
+    return item
 
+
+# A digest for a Senior Leader of a large group can carry tens of thousands of reminders;
+# the email lists this many (soonest due first) and points to the notifications for the rest.
+EMAIL_ITEMS_LISTED = 100
 
 NO_LONGER_A_RECIPIENT = "The person no longer holds a role that receives this reminder."
 LATER_STAGE = "A later stage was reached before this one went out: only the current one is sent."
@@ -545,9 +576,13 @@ def subject_for(items) -> str:
 
 
 def build_email(recipient, items, row_ids) -> EmailMultiAlternatives:
+    """One digest. It lists the EMAIL_ITEMS_LISTED soonest due and says how many more there
+    are: the in-app notification carries every one of them."""
     context = {
         "user": recipient,
-        "items": items,
+        "items": items[:EMAIL_ITEMS_LISTED],
+        "total": len(items),
+        "more": max(len(items) - EMAIL_ITEMS_LISTED, 0),
         "site_url": settings.SITE_URL,
         "notifications_url": settings.SITE_URL + reverse("reviews:notification_list"),
     }
@@ -579,64 +614,161 @@ class DeliveryResult:
         return not (self.sent or self.skipped or self.failed)
 
 
+# What a digest reads of each claimed row and the item it is about: flat values rather than
+# model instances, as a digest can hold tens of thousands of rows. `_claimed_row` gives them
+# the shape of a ledger row with its related objects, so describe() and the rules read both.
+_ROW_OWN = (
+    "id", "review_id", "escalation_id", "evidence_item_id", "stage", "due_on", "audience",
+    "provider_id", "location_id", "attempts", "notification_id",
+)  # fmt: skip
+_ROW_VALUES = _ROW_OWN + (
+    "recipient__email", "recipient__username", "recipient__first_name",
+    "review__uuid", "review__kind", "review__status", "review__due_on", "review__case_id",
+    "review__period_label", "review__location__name", "review__provider__name",
+    "review__case__title", "review__case__status",
+    "escalation__uuid", "escalation__status", "escalation__due_on", "escalation__case_id",
+    "escalation__action", "escalation__provider__name", "escalation__case__title",
+    "escalation__case__status", "escalation__case__location__name",
+    "evidence_item__summary", "evidence_item__valid_until", "evidence_item__withdrawn_at",
+    "evidence_item__case__uuid", "evidence_item__case__title", "evidence_item__case__status",
+    "evidence_item__case__location__name",
+)  # fmt: skip
+
+
+class _Ref(SimpleNamespace):
+    """A related object as a claimed row needs it; its str() is its name."""
+
+    def __str__(self):
+        return self.name
+
+
+class _CaseRef(_Ref):
+    def __str__(self):
+        return self.title
+
+    def get_status_display(self):
+        return CaseStatus(self.status).label
+
+
+def _case_ref(v, prefix):
+    if v[f"{prefix}case__title"] is None:
+        return None
+    return _CaseRef(
+        uuid=v.get(f"{prefix}case__uuid"),
+        title=v[f"{prefix}case__title"],
+        status=v[f"{prefix}case__status"],
+        location=_Ref(name=v.get(f"{prefix}case__location__name")),
+    )
+
+
+def _claimed_row(v, recipient):
+    row = SimpleNamespace(
+        pk=v["id"],
+        recipient=recipient,
+        recipient_id=recipient.pk,
+        status=DeliveryStatus.PENDING,
+        review=None,
+        escalation=None,
+        evidence_item=None,
+        **{name: v[name] for name in _ROW_OWN},
+    )
+    if row.review_id:
+        row.review = _Ref(
+            uuid=v["review__uuid"],
+            kind=v["review__kind"],
+            status=v["review__status"],
+            due_on=v["review__due_on"],
+            case_id=v["review__case_id"],
+            case=_case_ref(v, "review__"),
+            period_label=v["review__period_label"],
+            location=_Ref(name=v["review__location__name"]),
+            provider=_Ref(name=v["review__provider__name"]),
+        )
+    elif row.escalation_id:
+        row.escalation = _Ref(
+            uuid=v["escalation__uuid"],
+            status=v["escalation__status"],
+            due_on=v["escalation__due_on"],
+            case_id=v["escalation__case_id"],
+            case=_case_ref(v, "escalation__"),
+            action=v["escalation__action"],
+            provider=_Ref(name=v["escalation__provider__name"]),
+        )
+    else:
+        row.evidence_item = _Ref(
+            summary=v["evidence_item__summary"],
+            valid_until=v["evidence_item__valid_until"],
+            withdrawn_at=v["evidence_item__withdrawn_at"],
+            case=_case_ref(v, "evidence_item__"),
+        )
+    return row
+
+
+def _lock_claimable(recipient_id, now) -> list:
+    """The recipient's pending rows, locked in id order (skipping any another claimant
+    holds), as `_claimed_row`s sorted as the digest lists them: soonest due first."""
+    values = list(
+        ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(recipient_id=recipient_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("id")
+        .values(*_ROW_VALUES)
+    )
+    if not values:
+        return []
+    first = values[0]
+    recipient = get_user_model()(
+        pk=recipient_id,
+        username=first["recipient__username"],
+        email=first["recipient__email"],
+        first_name=first["recipient__first_name"],
+    )
+    rows = [_claimed_row(v, recipient) for v in values]
+    rows.sort(key=lambda row: (row.due_on, row.id))
+    return rows
+
+
+def _only(ids):
+    """A filter on exactly these ids, as one parameter however many there are (a digest can
+    hold more rows than a statement can have parameters)."""
+    if connection.vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+    return Q(pk__in=list(ids))
+
+
 def _claim(recipient_id, now):
     """Claim the recipient's pending rows and write their in-app notification, atomically.
 
     The rows are locked (skipping locked ones) before they are marked sending: of two workers
-    claiming at once, one gets the rows and the other gets none.
+    claiming at once, one gets the rows and the other gets none. The same handful of queries
+    however many rows the digest holds, and one write per row.
     """
     token = uuid.uuid4()
     with transaction.atomic():
         # Lock the rows first, in id order, skipping any another claimant holds: two
         # claimants never wait on each other in opposite orders (no deadlock), and the
         # second simply gets what the first did not take.
-        ids = list(
-            ReminderDelivery.objects.select_for_update(skip_locked=True)
-            .filter(
-                recipient_id=recipient_id,
-                status=DeliveryStatus.PENDING,
-                next_attempt_at__lte=now,
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        claimed = ReminderDelivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.SENDING,
-            claim_token=token,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
-        if not claimed:
+        rows = _lock_claimable(recipient_id, now)
+        if not rows:
             return token, []
-        rows = list(
-            ReminderDelivery.objects.filter(claim_token=token)
-            .select_related(
-                "recipient",
-                "review__case__location",
-                "review__location",
-                "review__provider",
-                "escalation__case__location",
-                "escalation__provider",
-                "evidence_item__case__location",
-            )
-            .order_by("due_on", "id")
-        )
         today = reviews.local_date(now)
         held = _roles_held(recipient_id, today)
         live, stale = [], {}
         for row in rows:
+            row.attempts += 1
             reason = _why_not_current(row, today, held)
             if reason:
                 stale.setdefault(reason, []).append(row)
             else:
                 live.append(row)
+        claimed = {"claimed_at": now, "attempts": F("attempts") + 1, "updated_at": now}
         for reason, group in stale.items():
-            ReminderDelivery.objects.filter(pk__in=[r.pk for r in group]).update(
-                status=DeliveryStatus.SKIPPED, error=reason, claim_token=None, updated_at=now
+            ReminderDelivery.objects.filter(_only(r.pk for r in group)).update(
+                status=DeliveryStatus.SKIPPED, error=reason, claim_token=None, **claimed
             )
             for row in group:
                 row.status, row.error = DeliveryStatus.SKIPPED, reason
+        if not live:
+            return token, rows
         new = [row for row in live if row.notification_id is None]
         if new:
             items = [describe(row) for row in new]
@@ -646,16 +778,17 @@ def _claim(recipient_id, now):
                 items=[item.as_json() for item in items],
                 created_at=now,
             )
-            ReminderDelivery.objects.filter(pk__in=[r.pk for r in new]).update(
-                notification=notification
-            )
-        if live and not live[0].recipient.email:
+            claimed["notification"] = Coalesce(F("notification"), Value(notification.pk))
+        if live[0].recipient.email:
+            outcome = {"status": DeliveryStatus.SENDING, "claim_token": token}
+        else:
             reason = "No email address: shown in the app only."
-            ReminderDelivery.objects.filter(pk__in=[r.pk for r in live]).update(
-                status=DeliveryStatus.SKIPPED, error=reason, claim_token=None, updated_at=now
-            )
-            for row in live:
-                row.status, row.error = DeliveryStatus.SKIPPED, reason
+            outcome = {"status": DeliveryStatus.SKIPPED, "claim_token": None, "error": reason}
+        ReminderDelivery.objects.filter(_only(r.pk for r in live)).update(**outcome, **claimed)
+        for row in live:
+            row.status = outcome["status"]
+            if "error" in outcome:
+                row.error = outcome["error"]
     return token, rows
 
 
@@ -699,9 +832,10 @@ def _test_pause(point):
 
 
 def _mark_sent(rows, token, *, accepted_at, now) -> int:
-    return ReminderDelivery.objects.filter(
-        pk__in=[row.pk for row in rows], claim_token=token, status=DeliveryStatus.SENDING
-    ).update(status=DeliveryStatus.SENT, sent_at=accepted_at, error="", updated_at=now)
+    # The token's rows still sending are exactly `rows` (the skipped ones lost the token).
+    return ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, sent_at=accepted_at, error="", updated_at=now
+    )
 
 
 def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
@@ -735,9 +869,9 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
     # The mail server has it: record that first, so that from here on a stopped worker's
     # rows are recorded as sent, never sent again.
     accepted_at = timezone.now()
-    ReminderDelivery.objects.filter(
-        pk__in=[row.pk for row in live], claim_token=token, status=DeliveryStatus.SENDING
-    ).update(accepted_at=accepted_at, updated_at=accepted_at)
+    ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
+        accepted_at=accepted_at, updated_at=accepted_at
+    )
     _test_pause("after_accept")
     _mark_sent(live, token, accepted_at=accepted_at, now=now)
     result.sent = items
