@@ -105,3 +105,69 @@ def build(location) -> Picture:
     scored = sum(1 for row in rows for _, s in row.statements if s is not None)
     total = sum(len(row.statements) for row in rows)
     return Picture(framework, rows, overall, published_overall, judged, scored, total)
+
+
+@dataclass
+class Brief:
+    """A location's rating picture in brief, for reports over many locations: per key
+    question the published rating and the band its scores compute to, and both overalls."""
+
+    rows: list  # (key question, published rating or None, KeyQuestionResult or None)
+    overall: rating.OverallResult | None
+    published_overall: rating.OverallResult | None
+    scored: int
+    total_statements: int
+
+
+def briefs(locations) -> dict:
+    """Each location's rating picture in brief, by location id, in four queries whatever the
+    number of locations (`build` reads one location in full)."""
+    locations = list(locations)
+    framework = Framework.objects.current()
+    if framework is None or not locations:
+        return {}
+    key_questions = list(
+        KeyQuestion.objects.filter(framework=framework).prefetch_related("quality_statements")
+    )
+    bands = [
+        rating.Band(b.rating, float(b.from_pct), float(b.to_pct))
+        for b in framework.score_bands.all()
+    ]
+    published, latest = {}, {}
+    for row in PublishedRating.objects.filter(
+        location__in=locations, key_question__framework=framework
+    ).order_by("-published_on", "-id"):
+        published.setdefault((row.location_id, row.key_question_id), row)
+    for score in (
+        StatementScore.objects.filter(
+            location__in=locations, quality_statement__key_question__framework=framework
+        )
+        .only("location_id", "quality_statement_id", "score")
+        .order_by("-assessed_on", "-id")
+    ):
+        latest.setdefault((score.location_id, score.quality_statement_id), score)
+    out = {}
+    for location in locations:
+        rows, scored, total = [], 0, 0
+        for kq in key_questions:
+            scores = [
+                latest[(location.pk, qs.id)].score
+                for qs in kq.quality_statements.all()
+                if (location.pk, qs.id) in latest
+            ]
+            statements = len(kq.quality_statements.all())
+            scored, total = scored + len(scores), total + statements
+            result = None
+            if framework.has_scoring and bands:
+                result = rating.key_question_result(scores, bands, statements=statements)
+            rows.append((kq, published.get((location.pk, kq.id)), result))
+        overall = published_overall = None
+        if framework.has_scoring and len(rows) == len(rating.KEY_QUESTIONS):
+            overall = rating.overall_from_results(
+                {kq.slug: result for kq, _, result in rows}, breach=location.regulation_breach
+            )
+            labels = {kq.slug: p.rating if p else None for kq, p, _ in rows}
+            if all(labels.values()):
+                published_overall = rating.overall_rating(labels)
+        out[location.pk] = Brief(rows, overall, published_overall, scored, total)
+    return out
