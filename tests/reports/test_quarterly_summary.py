@@ -336,6 +336,16 @@ def test_it_writes_the_evidence_index_workbook_with_the_run(
     assert hashlib.sha256(body).hexdigest() == run.index_sha256
     assert ReportDownload.objects.filter(run=run, file=DownloadedFile.INDEX).count() == 1
 
+    # the API offers the same file, recorded the same way
+    from tests.api.conftest import make_token
+
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {make_token(leader)}"}
+    listed = client.get("/api/v1/report-runs/", **bearer).json()["results"][0]
+    assert listed["index_sha256"] == run.index_sha256
+    assert listed["index_download_url"].endswith(f"/report-runs/{run.uuid}/evidence-index/")
+    assert client.get(listed["index_download_url"], **bearer).status_code == 200
+    assert ReportDownload.objects.filter(run=run, file=DownloadedFile.INDEX).count() == 2
+
     path = run.index_file.storage.path(run.index_file.name)
     workbook = load_workbook(path, read_only=True)
     assert workbook.sheetnames == ["Elm House", "Site 1", "Site 2"]
