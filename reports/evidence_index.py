@@ -7,10 +7,11 @@ evidence (only the columns it shows, a chunk at a time, each chunk's files fetch
 so 100,000 items take no more memory than a few hundred.
 """
 
+from collections import defaultdict
 from datetime import datetime
+from itertools import islice
 
 import xlsxwriter
-from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from evidence.models import EvidenceFile, EvidenceItem, Source, Stance
@@ -44,34 +45,28 @@ def status_then(withdrawn_at, valid_until, cutoff) -> str:
     return "Current"
 
 
+COLUMNS = (
+    "id",
+    "case__location_id",
+    "case__title",
+    "occurred_on",
+    "source",
+    "team__name",
+    "stance",
+    "withdrawn_at",
+    "valid_until",
+    "summary",
+)
+
+
 def evidence_rows(locations, cutoff):
-    """The evidence on record at the cut-off, location by location (in the order given), case
-    by case, oldest first: one query per CHUNK_SIZE items and one for their files."""
+    """(location id, item values, [(file name, SHA-256)]) for the evidence on record at the
+    cut-off, location by location, case by case, oldest first. Plain tuples from one
+    server-side cursor, CHUNK_SIZE at a time, with one query for each chunk's files."""
     day = timezone.localdate(cutoff)
     items = (
         EvidenceItem.objects.filter(
             case__location__in=locations, created_at__lte=cutoff, occurred_on__lte=day
-        )
-        .annotate(location_id=F("case__location_id"), case_title=F("case__title"))
-        .only(
-            "id",
-            "case_id",
-            "occurred_on",
-            "source",
-            "stance",
-            "summary",
-            "withdrawn_at",
-            "valid_until",
-            "team__name",
-        )
-        .select_related("team")
-        .prefetch_related(
-            Prefetch(
-                "files",
-                queryset=EvidenceFile.objects.only("id", "item_id", "original_name", "sha256")
-                .filter(uploaded_at__lte=cutoff)
-                .order_by("id"),
-            )
         )
         .order_by(
             "case__location__name",
@@ -81,8 +76,21 @@ def evidence_rows(locations, cutoff):
             "occurred_on",
             "id",
         )
+        .values_list(*COLUMNS)
+        .iterator(chunk_size=CHUNK_SIZE)
     )
-    return items.iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(islice(items, CHUNK_SIZE)):
+        files = defaultdict(list)
+        for item_id, name, sha256 in (
+            EvidenceFile.objects.filter(
+                item_id__in=[row[0] for row in chunk], uploaded_at__lte=cutoff
+            )
+            .order_by("id")
+            .values_list("item_id", "original_name", "sha256")
+        ):
+            files[item_id].append((name, sha256))
+        for row in chunk:
+            yield row, files.get(row[0], [])
 
 
 def _sheet_name(name: str, used: set) -> str:
@@ -119,19 +127,21 @@ def write_index(out, *, title: str, locations, cutoff: datetime) -> int:
         sheet.freeze_panes(4, 0)
         sheets[location.pk] = [sheet, 4]
     count = 0
-    for item in evidence_rows(locations, cutoff):
-        entry = sheets[item.location_id]
+    for values, files in evidence_rows(locations, cutoff):
+        _, location_id, case, occurred_on, source, team, stance, withdrawn_at, valid_until, text = (
+            values
+        )
+        entry = sheets[location_id]
         sheet, row = entry
-        files = list(item.files.all())
-        sheet.write_string(row, 0, escape_cell(item.case_title), wrap)
-        sheet.write_datetime(row, 1, item.occurred_on, day)
-        sheet.write_string(row, 2, SOURCE_LABELS.get(item.source, item.source), wrap)
-        sheet.write_string(row, 3, escape_cell(item.team.name) if item.team_id else "", wrap)
-        sheet.write_string(row, 4, STANCE_LABELS.get(item.stance, item.stance), wrap)
-        sheet.write_string(row, 5, status_then(item.withdrawn_at, item.valid_until, cutoff), wrap)
-        sheet.write_string(row, 6, escape_cell(item.summary), wrap)
-        sheet.write_string(row, 7, escape_cell("\n".join(f.original_name for f in files)), wrap)
-        sheet.write_string(row, 8, "\n".join(f.sha256 for f in files), wrap)
+        sheet.write_string(row, 0, escape_cell(case), wrap)
+        sheet.write_datetime(row, 1, occurred_on, day)
+        sheet.write_string(row, 2, SOURCE_LABELS.get(source, source), wrap)
+        sheet.write_string(row, 3, escape_cell(team or ""), wrap)
+        sheet.write_string(row, 4, STANCE_LABELS.get(stance, stance), wrap)
+        sheet.write_string(row, 5, status_then(withdrawn_at, valid_until, cutoff), wrap)
+        sheet.write_string(row, 6, escape_cell(text), wrap)
+        sheet.write_string(row, 7, escape_cell("\n".join(name for name, _ in files)), wrap)
+        sheet.write_string(row, 8, "\n".join(sha256 for _, sha256 in files), wrap)
         entry[1] = row + 1
         count += 1
     workbook.close()

@@ -24,8 +24,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from assurance.cases import workflow
-from assurance.cases.models import CaseStatus, ImprovementCase, Reading
+from assurance.cases import charts, workflow
+from assurance.cases.models import CaseStatus, ImprovementCase
 from assurance.escalations.models import Escalation, EscalationTrigger
 from assurance.judgement import readiness
 from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
@@ -104,74 +104,93 @@ def _then(model, name, cutoff):
     )
 
 
-def _count(queryset, group):
-    return Coalesce(
-        Subquery(queryset.order_by().values(group).annotate(n=Count("id")).values("n")[:1]),
-        0,
-    )
-
-
 def _judgements(case_ids, cutoff, day):
-    """Each case's judgement current at the cut-off, with what the evidence supported then and
-    what changed between its recording (or latest confirmation) and the cut-off, counted by
-    the database: one query."""
-    basis = OuterRef("basis")
-    items = EvidenceItem.objects.filter(case=OuterRef("case_id"), created_at__lte=cutoff)
-    rows = (
+    """Each case's judgement current at the cut-off: its level, what the evidence supported
+    then, and what changed between its recording (or latest confirmation) and the cut-off,
+    counted by the database over joins. Four queries: a judgement's state from its latest
+    history row by the cut-off, or from the live row when bulk inserts wrote no history."""
+    history = ProportionalityJudgement.history.filter(history_date__lte=cutoff)
+    then = (
+        history.filter(case_id__in=case_ids)
+        .latest_of_each()
+        .exclude(history_type="-")
+        .filter(superseded_at__isnull=True)
+        .annotate(basis=Coalesce("confirmed_at", "recorded_at"))
+    )
+    live = (
         ProportionalityJudgement.objects.filter(case_id__in=case_ids, recorded_at__lte=cutoff)
-        .annotate(
-            superseded_then=_then(ProportionalityJudgement, "superseded_at", cutoff),
-            supported_then=_then(ProportionalityJudgement, "supportable_level", cutoff),
-            confirmed_then=_then(ProportionalityJudgement, "confirmed_at", cutoff),
-        )
+        .exclude(Exists(history.filter(id=OuterRef("pk"))))
+        .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gt=cutoff))
         .annotate(
             basis=Case(
-                When(confirmed_then__lte=cutoff, then=F("confirmed_then")),
+                When(confirmed_at__lte=cutoff, then=F("confirmed_at")),
                 default=F("recorded_at"),
             )
         )
-        .annotate(basis_day=TruncDate("basis"))
-        .annotate(
-            added=_count(items.filter(created_at__gt=basis), "case_id"),
-            contradicting=_count(
-                items.filter(created_at__gt=basis).exclude(stance=Stance.SUPPORTS), "case_id"
-            ),
-            withdrawn=_count(
-                items.filter(withdrawn_at__gt=basis, withdrawn_at__lte=cutoff), "case_id"
-            ),
-            expired=_count(
-                items.filter(valid_until__lt=day, valid_until__gte=OuterRef("basis_day")).exclude(
-                    withdrawn_at__lte=cutoff
-                ),
-                "case_id",
-            ),
-            readings=_count(
-                Reading.objects.filter(
-                    indicator__case=OuterRef("case_id"),
-                    recorded_at__gt=basis,
-                    recorded_at__lte=cutoff,
-                ),
-                "indicator__case_id",
-            ),
+    )
+    current = {}
+    for judgements in (then, live):
+        evidence = judgements.annotate(basis_day=TruncDate("basis")).annotate(
+            **_evidence_changes(cutoff, day)
         )
-        .values_list(
+        rows = evidence.values_list(
             "case_id",
             "level",
-            "supported_then",
-            "superseded_then",
+            "supportable_level",
             "added",
             "contradicting",
             "withdrawn",
             "expired",
-            "readings",
         )
-    )
-    current = {}
-    for case_id, level, supported, superseded, *counts in rows:
-        if superseded is not None and superseded <= cutoff:
-            continue
-        current[case_id] = (level, supported or "", _change_words(*counts))
-    return current
+        for case_id, level, supported_level, *counts in rows:
+            current[case_id] = [level, supported_level or "", counts, 0]
+        readings = judgements.annotate(
+            readings=Count(
+                "case__indicators__readings",
+                filter=Q(
+                    case__indicators__readings__recorded_at__gt=F("basis"),
+                    case__indicators__readings__recorded_at__lte=cutoff,
+                ),
+            )
+        ).values_list("case_id", "readings")
+        for case_id, n in readings:
+            current[case_id][3] = n
+    return {
+        case_id: (level, supported, _change_words(*counts, readings))
+        for case_id, (level, supported, counts, readings) in current.items()
+    }
+
+
+def _evidence_changes(cutoff, day) -> dict:
+    """Counts over the case's evidence (joined once) of what changed after `basis`."""
+    on_record = Q(case__evidence__created_at__lte=cutoff)
+    added = on_record & Q(case__evidence__created_at__gt=F("basis"))
+    return {
+        "added": Count("case__evidence", filter=added),
+        "contradicting": Count(
+            "case__evidence", filter=added & ~Q(case__evidence__stance=Stance.SUPPORTS)
+        ),
+        "withdrawn": Count(
+            "case__evidence",
+            filter=on_record
+            & Q(
+                case__evidence__withdrawn_at__gt=F("basis"),
+                case__evidence__withdrawn_at__lte=cutoff,
+            ),
+        ),
+        "expired": Count(
+            "case__evidence",
+            filter=on_record
+            & Q(
+                case__evidence__valid_until__lt=day,
+                case__evidence__valid_until__gte=F("basis_day"),
+            )
+            & (
+                Q(case__evidence__withdrawn_at__isnull=True)
+                | Q(case__evidence__withdrawn_at__gt=cutoff)
+            ),
+        ),
+    }
 
 
 def _change_words(added, contradicting, withdrawn, expired, readings) -> list[str]:
@@ -386,6 +405,17 @@ def _full_views(rows, cutoff):
     }
 
 
+def _indicator_line(indicator) -> str:
+    """An indicator in one sentence (its chart's description): baseline, target, latest."""
+    return charts.indicator_chart(
+        name=indicator.name,
+        unit=indicator.unit,
+        baseline=float(indicator.baseline),
+        target=float(indicator.target),
+        readings=[(r.taken_on, r.value) for r in indicator.readings.all()],
+    ).description
+
+
 def _digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -436,20 +466,26 @@ def quarterly_summary_data(
     needing = [r for r in rows if r.reasons]
     views = _full_views(needing, cutoff)
     for row in needing:
-        views[row.id]["reasons"] = row.reasons
-        views[row.id]["row"] = row
+        view = views[row.id]
+        view["reasons"], view["row"] = row.reasons, row
+        view["indicator_lines"] = [_indicator_line(ind) for ind in view["indicators"]]
     briefs = rating_picture.briefs(locations)
-    pages = []
-    for loc in locations:
-        pages.append(
-            LocationPage(
-                location=loc,
-                counts=per_location[loc.pk],
-                rating=briefs.get(loc.pk),
-                attention=[views[r.id] for r in needing if r.location_id == loc.pk],
-                others=[r for r in rows if r.location_id == loc.pk and not r.reasons],
-            )
+    attention, others = defaultdict(list), defaultdict(list)
+    for row in rows:
+        if row.reasons:
+            attention[row.location_id].append(views[row.id])
+        else:
+            others[row.location_id].append(row)
+    pages = [
+        LocationPage(
+            location=loc,
+            counts=per_location[loc.pk],
+            rating=briefs.get(loc.pk),
+            attention=attention[loc.pk],
+            others=others[loc.pk],
         )
+        for loc in locations
+    ]
     previous = quarter.previous()
     previous_counts = headline_counts(provider, previous, location=location, now=now)
     scope = location.name if location else provider.name

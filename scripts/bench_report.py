@@ -9,7 +9,8 @@ the evidence, so the report shows some cases in full (the provider's summary lay
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/assurance \
         .venv/bin/python scripts/bench_report.py [--locations 10 --cases 10 --evidence 30]
 
-`--cases` is per location and `--evidence` per case; BENCH_DB names the throw-away database.
+`--cases` is per location and `--evidence` per case; BENCH_DB names the throw-away database
+(BENCH_KEEP=1 keeps it afterwards).
 """
 
 import argparse
@@ -66,8 +67,9 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves it, to profile
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
 
 
 def run(locations, cases_per_location, evidence_per_case):

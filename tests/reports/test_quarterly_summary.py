@@ -220,7 +220,7 @@ def test_it_shows_in_full_only_the_cases_that_need_attention(provider, leader, t
     out = tmp_path / "report.pdf"
     out.write_bytes(pdf)
     text = _text(out)
-    attention_start = text.index("Shown in full, each on its own page")
+    attention_start = text.index("Shown in full, by location")
     others_start = text.rindex("Every other case, by location")
     in_full = text[attention_start:others_start]
     table = text[others_start:]
