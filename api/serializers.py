@@ -343,6 +343,22 @@ class ReportRunSerializer(serializers.Serializer):
     size = serializers.IntegerField(allow_null=True)
     sha256 = serializers.CharField()
     download_url = serializers.SerializerMethodField()
+    layout = serializers.CharField()
+    commentary = serializers.CharField()
+    index_filename = serializers.SerializerMethodField()
+    index_size = serializers.IntegerField(allow_null=True)
+    index_sha256 = serializers.CharField()
+    index_download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_index_filename(self, run):
+        return run.index_filename if run.index_file else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_index_download_url(self, run):
+        if not run.index_file:
+            return None
+        return _absolute(self.context, "api:reportrun-evidence-index", run.uuid)
 
     @extend_schema_field(serializers.CharField())
     def get_requested_by(self, run):

@@ -37,8 +37,8 @@ from evidence.models import DownloadVia, EvidenceItem, Source, Stance
 from evidence.views import file_response
 from reports import services as report_services
 from reports.access import filter_report_runs, get_report_run_for_user, visible_report_runs
-from reports.models import ReportKind, RunStatus
-from reports.views import run_file_response
+from reports.models import DownloadedFile, ReportKind, RunStatus
+from reports.views import index_file_response, run_file_response
 
 from . import serializers
 
@@ -355,6 +355,25 @@ class ReportRunViewSet(ReadOnly):
         run = get_report_run_for_user(request.user, uuid)
         response = run_file_response(run)
         report_services.report_record_download(actor=request.user, run=run, via=DownloadVia.API)
+        return response
+
+    @extend_schema(
+        summary="A quarterly report's evidence index, XLSX (recorded as a download)",
+        responses=FILE_RESPONSE,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="evidence-index",
+        url_name="evidence-index",
+        content_negotiation_class=AnyAccept,
+    )
+    def evidence_index(self, request, uuid=None):
+        run = get_report_run_for_user(request.user, uuid)
+        response = index_file_response(run)
+        report_services.report_record_download(
+            actor=request.user, run=run, via=DownloadVia.API, file=DownloadedFile.INDEX
+        )
         return response
 
 

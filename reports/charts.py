@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-LABEL_WIDTH = 120
+WIDTH = 360
+LABEL_WIDTH = 150
 BAR_WIDTH = 120
-ROW = 18
+ROW = 20
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def bar_chart(bars, *, caption: str) -> BarChart:
         widths = tuple(round(v / top * BAR_WIDTH) for v in values)
         rows.append(
             BarRow(
-                label=str(bar[0])[:24],
+                label=str(bar[0])[:22],
                 y=i * ROW,
                 values=values,
                 widths=widths,

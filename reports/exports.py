@@ -30,6 +30,7 @@ from assurance.reviews import lists as review_lists
 from evidence import lists as evidence_lists
 
 from .access import location_pack_runs, provider_quarterly_runs
+from .dates import uk_date, uk_datetime
 
 # A spreadsheet reads a cell starting with one of these as a formula (or a DDE call).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,15 +46,6 @@ def escape_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-def uk_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def uk_datetime(value: datetime) -> str:
-    value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value.day} {value:%B %Y}, {value:%H:%M}"
 
 
 def csv_text(value) -> str:

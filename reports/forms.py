@@ -3,12 +3,37 @@ from django.utils import timezone
 
 from assurance.common.forms import DATE, PlainErrors
 
+from .models import COMMENTARY_MAX, ReportLayout
 from .periods import recent_quarters
 
 
 class QuarterlyRequestForm(PlainErrors, forms.Form):
     quarter = forms.ChoiceField(error_messages={"required": "Choose a quarter"})
-    location = forms.ChoiceField(required=False, label="Scope")
+    location = forms.ChoiceField(
+        required=False,
+        label="Scope",
+        error_messages={"invalid_choice": "Choose a scope from the list"},
+    )
+    layout = forms.ChoiceField(
+        choices=ReportLayout.choices,
+        initial=ReportLayout.SUMMARY,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a layout", "invalid_choice": "Choose a layout"},
+    )
+    commentary = forms.CharField(
+        label="Executive commentary (optional)",
+        required=False,
+        max_length=COMMENTARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=(
+            f"Your own summary of the quarter, shown on the report's summary page. Up to "
+            f"{COMMENTARY_MAX:,} characters."
+        ),
+        error_messages={
+            "max_length": f"Shorten the commentary to {COMMENTARY_MAX:,} characters or fewer"
+        },
+    )
 
     def __init__(self, *args, locations, provider_wide, **kwargs):
         kwargs.setdefault("auto_id", "report_%s")
@@ -19,6 +44,13 @@ class QuarterlyRequestForm(PlainErrors, forms.Form):
         choices = [("", "All locations (the provider's report)")] if provider_wide else []
         choices += [(str(loc.uuid), loc.name) for loc in locations]
         self.fields["location"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        data["layout"] = data.get("layout") or ReportLayout.SUMMARY
+        if data["layout"] == ReportLayout.FULL and not data.get("location"):
+            self.add_error("layout", "Choose one location for a full report, or the summary layout")
+        return data
 
 
 class PackRequestForm(PlainErrors, forms.Form):

@@ -3,7 +3,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.text import slugify
 
 from assurance.common.words import quarter_words
 from evidence.models import DownloadVia
@@ -15,6 +18,18 @@ class ReportKind(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly provider assurance report"
     CASE = "case", "Case assurance summary"
     PACK = "pack", "Evidence pack"
+
+
+class ReportLayout(models.TextChoices):
+    """A quarterly report's layout. The summary scales to any number of cases: one page per
+    location, in full only the cases that need a senior leader's attention, every other
+    case a row in a table. The full layout (one location only) shows every case in full."""
+
+    SUMMARY = "summary", "Summary: cases that need attention in full, the rest in a table"
+    FULL = "full", "Full: every case in full (one location only)"
+
+
+COMMENTARY_MAX = 2000
 
 
 class RunStatus(models.TextChoices):
@@ -29,8 +44,15 @@ def report_upload_to(instance, filename):
     return f"reports/{instance.requested_at:%Y/%m}/{instance.uuid.hex}.{extension}"
 
 
+def index_upload_to(instance, filename):
+    return f"reports/{instance.requested_at:%Y/%m}/{instance.uuid.hex}-evidence-index.xlsx"
+
+
 def _slug(text):
     return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportRun(models.Model):
@@ -65,6 +87,15 @@ class ReportRun(models.Model):
     include_withdrawn_files = models.BooleanField(
         default=False, help_text="Evidence packs: include the files of withdrawn evidence too."
     )
+    layout = models.CharField(
+        max_length=8, choices=ReportLayout.choices, default=ReportLayout.SUMMARY
+    )
+    commentary = models.TextField(
+        "executive commentary",
+        blank=True,
+        max_length=COMMENTARY_MAX,
+        help_text="Written by the Senior Leader when requesting; shown on the summary page.",
+    )
     data_cutoff = models.DateTimeField()
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -86,6 +117,10 @@ class ReportRun(models.Model):
     figures_sha256 = models.CharField(max_length=64, blank=True)
     case_fingerprints = models.JSONField(default=dict, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
+    # Quarterly reports: the evidence index, a workbook archived with the PDF.
+    index_file = models.FileField(upload_to=index_upload_to, max_length=200, blank=True)
+    index_sha256 = models.CharField(max_length=64, blank=True)
+    index_size = models.PositiveBigIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
@@ -119,6 +154,17 @@ class ReportRun(models.Model):
                     period_start__lte=models.F("period_end"),
                 ),
                 name="pack_has_case_or_location_and_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(layout__in=ReportLayout.values), name="report_layout_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(layout=ReportLayout.FULL) | Q(location__isnull=False),
+                name="full_report_is_for_one_location",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("commentary"), COMMENTARY_MAX),
+                name="report_commentary_bounded",
             ),
         ]
 
@@ -167,10 +213,18 @@ class ReportRun(models.Model):
             )
         return str(self.location or self.provider)
 
+    def _quarterly_stem(self, what):
+        scope = slugify(self.provider.name)
+        if self.location_id:
+            scope += "-" + slugify(self.location.name)
+        return f"{scope}-{what}-{self.quarter}"
+
     @property
     def filename(self):
+        """Named after what it shows: "<provider>-quarterly-report-2026-Q3.pdf" (with the
+        location for a location's report), the case title for a case summary."""
         if self.kind == ReportKind.CASE:
-            return f"assurance-summary-{self.case.uuid.hex[:8]}-{self.requested_at:%Y%m%d}.pdf"
+            return f"{slugify(self.case.title)[:60].strip('-')}-assurance-summary.pdf"
         if self.kind == ReportKind.PACK:
             if self.case_id:
                 return f"evidence-pack-{_slug(self.case.title)[:40]}-{self.requested_at:%Y%m%d}.zip"
@@ -178,16 +232,27 @@ class ReportRun(models.Model):
                 f"evidence-pack-{_slug(self.location.name)}-{self.period_start:%Y%m%d}-"
                 f"{self.period_end:%Y%m%d}.zip"
             )
-        scope = self.location.name if self.location_id else self.provider.slug
-        return f"quarterly-assurance-{_slug(scope)}-{self.quarter}.pdf"
+        return self._quarterly_stem("quarterly-report") + ".pdf"
+
+    @property
+    def index_filename(self):
+        return self._quarterly_stem("evidence-index") + ".xlsx"
 
     @property
     def content_type(self):
         return "application/zip" if self.kind == ReportKind.PACK else "application/pdf"
 
 
+class DownloadedFile(models.TextChoices):
+    REPORT = "report", "The report"
+    INDEX = "index", "The evidence index"
+
+
 class ReportDownload(models.Model):
     run = models.ForeignKey(ReportRun, on_delete=models.PROTECT, related_name="downloads")
+    file = models.CharField(
+        max_length=8, choices=DownloadedFile.choices, default=DownloadedFile.REPORT
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     downloaded_at = models.DateTimeField(auto_now_add=True)
     via = models.CharField(max_length=8, choices=DownloadVia.choices, default=DownloadVia.WEB)
@@ -197,6 +262,9 @@ class ReportDownload(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(via__in=DownloadVia.values), name="report_download_via_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(file__in=DownloadedFile.values), name="report_download_file_valid"
             ),
         ]
 

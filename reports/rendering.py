@@ -83,4 +83,8 @@ def render_pdf(html: str, target=None) -> bytes | None:
     return HTML(string=html, base_url=base, url_fetcher=fetcher).write_pdf(target)
 
 
-TEMPLATES = {"quarterly": "reports/pdf/quarterly.html", "case": "reports/pdf/case_summary.html"}
+TEMPLATES = {
+    "quarterly": "reports/pdf/quarterly.html",
+    "quarterly_summary": "reports/pdf/quarterly_summary.html",
+    "case": "reports/pdf/case_summary.html",
+}

@@ -43,8 +43,17 @@ from assurance.organisations.permissions import (
 )
 from evidence.models import DownloadVia
 
-from . import data, packs, rendering
-from .models import ExportRecord, ReportDownload, ReportKind, ReportRun, RunStatus
+from . import data, evidence_index, packs, quarterly, rendering
+from .models import (
+    COMMENTARY_MAX,
+    DownloadedFile,
+    ExportRecord,
+    ReportDownload,
+    ReportKind,
+    ReportLayout,
+    ReportRun,
+    RunStatus,
+)
 from .periods import Quarter, parse_quarter
 
 log = logging.getLogger(__name__)
@@ -72,8 +81,30 @@ def _abandoned(now) -> Q:
 SPOOL_BYTES = 4 * 1024 * 1024
 
 
-def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, location=None):
-    """Senior Leaders request provider reports; Registered Managers their own location's."""
+def report_request_quarterly(
+    *,
+    actor,
+    actor_roles,
+    provider,
+    quarter: Quarter,
+    location=None,
+    layout: str = ReportLayout.SUMMARY,
+    commentary: str = "",
+):
+    """Senior Leaders request provider reports; Registered Managers their own location's.
+    The summary layout scales to any size; the full one (every case in full) is for one
+    location. The commentary is the requester's own words for the summary page."""
+    commentary = (commentary or "").strip()
+    if layout == ReportLayout.FULL and location is None:
+        raise ValidationError(
+            {"layout": "Choose one location for a full report, or the summary layout."}
+        )
+    if layout not in ReportLayout.values:
+        raise ValidationError({"layout": "Choose a layout from the list."})
+    if len(commentary) > COMMENTARY_MAX:
+        raise ValidationError(
+            {"commentary": f"Shorten the commentary to {COMMENTARY_MAX:,} characters or fewer."}
+        )
     if location is None and not QUARTERLY_REPORT_ROLES & set(actor_roles):
         raise PermissionDenied("Only a Senior Leader can request the provider's quarterly report.")
     if location is not None and not LOCATION_REPORT_ROLES & set(actor_roles):
@@ -85,6 +116,8 @@ def report_request_quarterly(*, actor, actor_roles, provider, quarter: Quarter, 
         provider=provider,
         location=location,
         quarter=quarter.label,
+        layout=layout,
+        commentary=commentary,
         data_cutoff=data.cutoff_for(quarter),
         requested_by=actor,
     )
@@ -265,22 +298,53 @@ class _Heartbeat:
 def report_html(run, *, on_stage=lambda stage, progress: None) -> str:
     """A run's report as HTML, from the data as it stood at the run's cut-off. The run need
     not be saved (the command renders without archiving)."""
-    if run.kind == ReportKind.CASE:
-        context = data.case_summary_data(run.case, now=run.data_cutoff)
-    else:
-        context = data.quarterly_data(
-            run.provider,
-            parse_quarter(run.quarter),
-            location=run.location,
-            now=run.requested_at,
-            requested_by=run.requested_by,
-        )
-    context["generated_by"] = run.requested_by
+    context, template = report_context(run)
     # Kept with the run when it is saved, so a later run can be compared with it.
     run.figures_sha256 = context["fingerprint"]["sha256"]
     run.case_fingerprints = context["fingerprint"]["cases"]
     on_stage("Laying out the report", 40)
-    return rendering.render_html(rendering.TEMPLATES[run.kind], context)
+    return rendering.render_html(template, context)
+
+
+def report_context(run, *, preview_user=None) -> tuple[dict, str]:
+    """The context and template of a run's report (saved or not): a case summary, the
+    quarterly summary (any size) or the full quarterly report of one location."""
+    if run.kind == ReportKind.CASE:
+        context = data.case_summary_data(run.case, now=run.data_cutoff)
+        context["generated_by"] = preview_user or run.requested_by
+        return context, rendering.TEMPLATES["case"]
+    quarter = parse_quarter(run.quarter)
+    requested_by = preview_user or run.requested_by
+    if run.layout == ReportLayout.FULL:
+        context = data.quarterly_data(
+            run.provider,
+            quarter,
+            location=run.location,
+            now=run.requested_at,
+            requested_by=requested_by,
+        )
+        context["comparison"] = quarterly.comparison(
+            quarterly.headline_counts(
+                run.provider, quarter, location=run.location, now=run.requested_at
+            ),
+            quarterly.headline_counts(
+                run.provider, quarter.previous(), location=run.location, now=run.requested_at
+            ),
+            quarter.previous(),
+        )
+        template = rendering.TEMPLATES["quarterly"]
+    else:
+        context = quarterly.quarterly_summary_data(
+            run.provider,
+            quarter,
+            location=run.location,
+            now=run.requested_at,
+            requested_by=requested_by,
+        )
+        template = rendering.TEMPLATES["quarterly_summary"]
+    context["commentary"] = run.commentary
+    context["generated_by"] = requested_by
+    return context, template
 
 
 def build_pdf(run) -> tuple[bytes, str]:
@@ -299,9 +363,34 @@ def _pdf_into(run, stored, pdf, on_stage, attempt):
     # Written in chunks to a spooled file while its SHA-256 is computed, then streamed to
     # the storage (disk or bucket) and its size checked there.
     rendering.render_pdf(html, target=pdf)
-    on_stage("Saving the file", 90)
+    on_stage("Saving the file", 85)
     save_verified(stored.file, "report.pdf", pdf.file(), size=pdf.size)
     return pdf.sha256, pdf.size
+
+
+def write_run_index(run, out) -> int:
+    """Write a quarterly run's evidence index (XLSX) to `out`; returns the number of items."""
+    locations = run.provider.locations.filter(is_active=True).order_by("name")
+    if run.location_id:
+        locations = locations.filter(pk=run.location_id)
+    return evidence_index.write_index(
+        out,
+        title=f"Evidence index, {run.quarter}",
+        locations=list(locations),
+        cutoff=run.data_cutoff,
+    )
+
+
+def _index_into(run, stored, on_stage):
+    """Write a quarterly run's evidence index (XLSX) and save it: (SHA-256, size). Written to
+    a temporary file that spills to disk, never whole in memory."""
+    on_stage("Writing the evidence index", 90)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
+        write_run_index(run, out)
+        digest, size = packs.file_sha256(out)
+        out.seek(0)
+        save_verified(stored.index_file, "evidence-index.xlsx", File(out), size=size)
+    return digest, size
 
 
 def _pack_into(run, stored, on_stage):
@@ -328,6 +417,7 @@ def report_render(run_id) -> bool:
     ).get(pk=run_id)
     stored = ReportRun(pk=run.pk, uuid=run.uuid, kind=run.kind, requested_at=run.requested_at)
     pdf = HashingWriter()
+    index = {}
     try:
         with _Heartbeat(run_id, attempt):
             on_stage = lambda stage, progress: _stage(run_id, attempt, stage, progress)  # noqa: E731
@@ -335,8 +425,16 @@ def report_render(run_id) -> bool:
                 digest, size = _pack_into(run, stored, on_stage)
             else:
                 digest, size = _pdf_into(run, stored, pdf, on_stage, attempt)
+            if run.kind == ReportKind.QUARTERLY:
+                index_sha256, index_size = _index_into(run, stored, on_stage)
+                index = {
+                    "index_file": stored.index_file.name,
+                    "index_sha256": index_sha256,
+                    "index_size": index_size,
+                }
     except Exception as exc:
         pdf.close()
+        _discard(stored)
         log.exception("Report run %s failed", run_id)
         _mine(run_id, attempt).update(
             status=RunStatus.FAILED,
@@ -356,12 +454,20 @@ def report_render(run_id) -> bool:
         case_fingerprints=run.case_fingerprints,
         heartbeat_at=timezone.now(),
         finished_at=timezone.now(),
+        **index,
     )
     pdf.close()
     if not finished:
-        log.warning("Report run %s was taken over by another worker; file discarded", run_id)
-        stored.file.storage.delete(stored.file.name)
+        log.warning("Report run %s was taken over by another worker; files discarded", run_id)
+        _discard(stored)
     return bool(finished)
+
+
+def _discard(stored):
+    """Delete what a render that did not finish (or lost its run) saved."""
+    for fieldfile in (stored.file, stored.index_file):
+        if fieldfile.name:
+            fieldfile.storage.delete(fieldfile.name)
 
 
 def run_comparison(run) -> dict | None:
@@ -401,9 +507,12 @@ def run_comparison(run) -> dict | None:
     }
 
 
-def report_record_download(*, actor, run, via: str = DownloadVia.WEB) -> ReportDownload:
-    """Record that `actor` downloaded the run's file (the web page and the API both call this)."""
-    return ReportDownload.objects.create(run=run, user=actor, via=via)
+def report_record_download(
+    *, actor, run, via: str = DownloadVia.WEB, file: str = DownloadedFile.REPORT
+) -> ReportDownload:
+    """Record that `actor` downloaded the run's file, or its evidence index (the web page and
+    the API both call this)."""
+    return ReportDownload.objects.create(run=run, user=actor, via=via, file=file)
 
 
 def export_record_start(

@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("reports/<uuid:run_uuid>/", views.report_run, name="report_run"),
     path("reports/<uuid:run_uuid>/download/", views.report_download, name="report_download"),
+    path(
+        "reports/<uuid:run_uuid>/evidence-index/",
+        views.report_index_download,
+        name="report_index_download",
+    ),
     path("reports/<uuid:run_uuid>/retry/", views.report_retry, name="report_retry"),
     path(
         "locations/<uuid:location_uuid>/export/<slug:list_name>.<slug:fmt>",

@@ -35,7 +35,15 @@ from .access import (
     provider_quarterly_runs,
 )
 from .forms import CasePackForm, PackRequestForm, QuarterlyRequestForm
-from .models import ExportFormat
+from .models import (
+    COMMENTARY_MAX,
+    XLSX_CONTENT_TYPE,
+    DownloadedFile,
+    ExportFormat,
+    ReportKind,
+    ReportLayout,
+    ReportRun,
+)
 from .periods import parse_quarter
 
 RUNS_PAGE_SIZE = 20
@@ -67,6 +75,13 @@ def _scopes(user, provider):
 def provider_reports(request, slug):
     provider = get_provider_for_user(request.user, slug)
     locations, provider_wide = _scopes(request.user, provider)
+    form = None
+    if provider_wide or locations:
+        form = QuarterlyRequestForm(locations=locations, provider_wide=provider_wide)
+    return _reports_page(request, provider, form)
+
+
+def _reports_page(request, provider, form):
     runs = paginate(
         request,
         provider_quarterly_runs(request.user, provider)
@@ -78,9 +93,6 @@ def provider_reports(request, slug):
         region="run-list",
         label="Pages of reports",
     )
-    form = None
-    if provider_wide or locations:
-        form = QuarterlyRequestForm(locations=locations, provider_wide=provider_wide)
     case_summaries = (
         provider_case_summaries(request.user, provider)
         .select_related("case", "location", "requested_by")
@@ -112,19 +124,24 @@ def request_quarterly(request, slug):
         )
     form = QuarterlyRequestForm(request.POST, locations=locations, provider_wide=provider_wide)
     if not form.is_valid():
-        messages.error(request, "Choose a quarter and a scope from the lists.")
-        return redirect("reports:provider_reports", slug=provider.slug)
+        return _reports_page(request, provider, form)
     location = next(
         (loc for loc in locations if str(loc.uuid) == form.cleaned_data["location"]), None
     )
     roles = provider.user_roles if location is None else roles_at_location(request.user, location)
-    run = services.report_request_quarterly(
-        actor=request.user,
-        actor_roles=roles,
-        provider=provider,
-        quarter=parse_quarter(form.cleaned_data["quarter"]),
-        location=location,
-    )
+    try:
+        run = services.report_request_quarterly(
+            actor=request.user,
+            actor_roles=roles,
+            provider=provider,
+            quarter=parse_quarter(form.cleaned_data["quarter"]),
+            location=location,
+            layout=form.cleaned_data["layout"],
+            commentary=form.cleaned_data["commentary"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _reports_page(request, provider, form)
     return redirect("reports:report_run", run_uuid=run.uuid)
 
 
@@ -159,8 +176,21 @@ def quarterly_preview(request, slug):
     )
     if location is None and not provider_wide:
         raise PermissionDenied("Choose one of your locations.")
-    context = data.quarterly_data(provider, quarter, location=location, requested_by=request.user)
-    html = rendering.render_html(rendering.TEMPLATES["quarterly"], context, preview=True)
+    layout = request.GET.get("layout", ReportLayout.SUMMARY)
+    if layout not in ReportLayout.values or (layout == ReportLayout.FULL and location is None):
+        layout = ReportLayout.SUMMARY
+    run = ReportRun(
+        kind=ReportKind.QUARTERLY,
+        provider=provider,
+        location=location,
+        quarter=quarter.label,
+        layout=layout,
+        commentary=request.GET.get("commentary", "")[:COMMENTARY_MAX],
+        requested_at=timezone.now(),
+        requested_by=request.user,
+    )
+    context, template = services.report_context(run)
+    html = rendering.render_html(template, context, preview=True)
     return HttpResponse(html)
 
 
@@ -216,6 +246,38 @@ def report_download(request, run_uuid):
     response = run_file_response(run, request)
     if isinstance(response, FileResponse):
         services.report_record_download(actor=request.user, run=run, via=DownloadVia.WEB)
+    return response
+
+
+def index_file_response(run, request=None):
+    """A quarterly run's evidence index (XLSX) as an attachment; 404 while there is none."""
+    if not run.index_file:
+        raise Http404("This report has no evidence index.")
+    try:
+        handle = open_stored(run.index_file)
+    except FileNotFoundError as exc:
+        raise Http404("The evidence index is missing from storage.") from exc
+    except StorageUnavailable as exc:
+        if request is None:
+            raise
+        return unavailable(request, str(exc))
+    response = FileResponse(
+        handle, as_attachment=True, filename=run.index_filename, content_type=XLSX_CONTENT_TYPE
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def report_index_download(request, run_uuid):
+    run = get_report_run_for_user(request.user, run_uuid)
+    response = index_file_response(run, request)
+    if isinstance(response, FileResponse):
+        services.report_record_download(
+            actor=request.user, run=run, via=DownloadVia.WEB, file=DownloadedFile.INDEX
+        )
     return response
 
 

@@ -2,14 +2,22 @@
 
 Runs on PostgreSQL in a throw-away database (created and dropped here), prints the total
 time, the queries spent gathering data, and the time WeasyPrint alone takes on the same
-HTML, so the data-gathering overhead reads as a ratio.
+HTML, so the data-gathering overhead reads as a ratio; then the evidence index workbook's
+time, and the process's peak RSS after each stage. One case in ten has a judgement above
+the evidence, so the report shows some cases in full (the provider's summary layout).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/assurance \
-        .venv/bin/python scripts/bench_report.py
+        .venv/bin/python scripts/bench_report.py [--locations 10 --cases 10 --evidence 30]
+
+`--cases` is per location and `--evidence` per case; BENCH_DB names the throw-away database
+(BENCH_KEEP=1 keeps it afterwards).
 """
 
+import argparse
 import os
+import resource
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +26,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 LOCATIONS, CASES, EVIDENCE = 10, 10, 30
-BENCH_DB = "assurance_bench_report"
+BENCH_DB = os.environ.get("BENCH_DB", "assurance_bench_report")
 
 
 def _admin_dsn(url):
@@ -28,7 +36,16 @@ def _admin_dsn(url):
     )
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locations", type=int, default=LOCATIONS)
+    parser.add_argument("--cases", type=int, default=CASES, help="per location")
+    parser.add_argument("--evidence", type=int, default=EVIDENCE, help="per case")
+    args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit(
@@ -45,16 +62,17 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assurance.config.settings")
     os.environ.setdefault("DATA_DIR", str(ROOT / "var" / "bench"))
     try:
-        run()
+        run(args.locations, args.cases, args.evidence)
     finally:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves it, to profile
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
 
 
-def run():
+def run(locations, cases_per_location, evidence_per_case):
     import django
 
     django.setup()
@@ -69,7 +87,8 @@ def run():
     from assurance.organisations.models import Location, Provider, Team
     from domains.models import Domain, EvidenceCategory
     from evidence.models import EvidenceItem, InfluenceLink
-    from reports import data, rendering
+    from reports import rendering, services
+    from reports.models import ReportRun
     from reports.periods import quarter_of
 
     call_command("migrate", verbosity=0)
@@ -80,7 +99,7 @@ def run():
     category = EvidenceCategory.objects.first()
     today = timezone.localdate()
     t0 = time.perf_counter()
-    for li in range(LOCATIONS):
+    for li in range(locations):
         location = Location.objects.create(
             provider=provider,
             name=f"Location {li:02d}",
@@ -102,7 +121,7 @@ def run():
                 status="under_review",
                 current_step=5,
             )
-            for ci in range(CASES)
+            for ci in range(cases_per_location)
         )
         StepRecord.objects.bulk_create(
             StepRecord(
@@ -153,7 +172,7 @@ def run():
                 created_by=user,
             )
             for c in cases
-            for e in range(EVIDENCE)
+            for e in range(evidence_per_case)
         )
         links = InfluenceLink.objects.bulk_create(
             InfluenceLink(
@@ -174,28 +193,38 @@ def run():
         ProportionalityJudgement.objects.bulk_create(
             ProportionalityJudgement(
                 case=c,
-                level="emerging",
+                level="significant" if ci % 10 == 3 else "emerging",
                 supportable_level="emerging",
                 not_yet="Not yet",
                 rationale="Because",
                 recorded_by=user,
             )
-            for c in cases
+            for ci, c in enumerate(cases)
         )
     print(
-        f"Seeded {LOCATIONS} locations x {CASES} cases x {EVIDENCE} evidence items "
-        f"in {time.perf_counter() - t0:.1f} s"
+        f"Seeded {locations} locations x {cases_per_location} cases x {evidence_per_case} "
+        f"evidence items in {time.perf_counter() - t0:.1f} s (peak RSS {_peak_mb():.0f} MB)"
     )
 
     quarter = quarter_of(today)
+    run = ReportRun(
+        kind="quarterly",
+        provider=provider,
+        quarter=quarter.label,
+        data_cutoff=timezone.now(),
+        requested_at=timezone.now(),
+        requested_by=user,
+    )
     start = time.perf_counter()
     with CaptureQueriesContext(connection) as ctx:
-        context = data.quarterly_data(provider, quarter, requested_by=user)
+        context, template = services.report_context(run)
     gathered = time.perf_counter()
-    html = rendering.render_html(rendering.TEMPLATES["quarterly"], context)
+    gathered_rss = _peak_mb()
+    html = rendering.render_html(template, context)
     templated = time.perf_counter()
     pdf = rendering.render_pdf(html)
     done = time.perf_counter()
+    pdf_rss = _peak_mb()
     if os.environ.get("BENCH_HTML_OUT"):
         Path(os.environ["BENCH_HTML_OUT"]).write_text(html, encoding="utf-8")
     # WeasyPrint alone on the same HTML, measured again separately
@@ -213,7 +242,19 @@ def run():
         f"WeasyPrint alone on the same HTML: {weasy_only:.2f} s "
         f"(data + template overhead = {(total - weasy_only) / weasy_only:.0%} of it)"
     )
-    print(f"PDF: {len(pdf) / 1024:.0f} KiB, HTML {len(html) / 1024:.0f} KiB")
+    print(
+        f"PDF: {len(pdf) / 1024:.0f} KiB, HTML {len(html) / 1024:.0f} KiB, "
+        f"{len(context['attention'])} cases in full; peak RSS after the data "
+        f"{gathered_rss:.0f} MB, after the PDF {pdf_rss:.0f} MB"
+    )
+    x0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        rows = services.write_run_index(run, out)
+        size = out.tell()
+    print(
+        f"Evidence index: {rows} rows in {time.perf_counter() - x0:.2f} s, "
+        f"{size / 1024:.0f} KiB (peak RSS {_peak_mb():.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

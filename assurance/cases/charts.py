@@ -32,6 +32,10 @@ class Chart:
     description: str
 
 
+def _day(on: date) -> str:
+    return f"{on.day} {on:%B %Y}"  # the UK way, as reports write dates
+
+
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
 
@@ -68,21 +72,19 @@ def indicator_chart(
             return round((left + right) / 2, 1)
 
     suffix = f" {unit}" if unit and unit != "%" else unit or ""
-    points = tuple(
-        Point(x_of(on), y_of(v), f"{on:%d %b %Y}: {_fmt(v)}{suffix}") for on, v in series
-    )
+    points = tuple(Point(x_of(on), y_of(v), f"{_day(on)}: {_fmt(v)}{suffix}") for on, v in series)
     ticks = tuple((y_of(v), _fmt(v)) for v in sorted({baseline, target}))
     x_labels = ()
     if series:
-        x_labels = ((points[0].x, f"{series[0][0]:%b %y}"),)
+        x_labels = ((points[0].x, f"{series[0][0]:%B %Y}"),)
         if len(series) > 1:
-            x_labels += ((points[-1].x, f"{series[-1][0]:%b %y}"),)
+            x_labels += ((points[-1].x, f"{series[-1][0]:%B %Y}"),)
     if series:
         latest_on, latest = series[-1]
         description = (
             f"{name}: baseline {_fmt(baseline)}{suffix}, target {_fmt(target)}{suffix}, "
             f"{len(series)} reading{'s' if len(series) != 1 else ''}, latest {_fmt(latest)}"
-            f"{suffix} on {latest_on:%d %b %Y}."
+            f"{suffix} on {_day(latest_on)}."
         )
     else:
         description = (

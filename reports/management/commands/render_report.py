@@ -9,9 +9,9 @@ from django.utils import timezone
 from assurance.cases.models import ImprovementCase
 from assurance.organisations.models import Provider
 from reports.data import cutoff_for
-from reports.models import ReportKind, ReportRun
+from reports.models import ReportKind, ReportLayout, ReportRun
 from reports.periods import parse_quarter
-from reports.services import build_pdf
+from reports.services import build_pdf, write_run_index
 
 
 class Command(BaseCommand):
@@ -27,9 +27,32 @@ class Command(BaseCommand):
         parser.add_argument("--case", help="Case UUID (case)")
         parser.add_argument("--out", required=True, help="Where to write the PDF")
         parser.add_argument("--html", help="Also write the HTML used for the PDF here")
+        parser.add_argument("--location", help="Location UUID: that location's report (quarterly)")
+        parser.add_argument(
+            "--layout",
+            choices=ReportLayout.values,
+            default=ReportLayout.SUMMARY,
+            help="summary (any size) or full (every case in full; needs --location)",
+        )
+        parser.add_argument("--commentary", default="", help="Executive commentary (quarterly)")
+        parser.add_argument(
+            "--index", help="Also write the evidence index workbook here (quarterly)"
+        )
 
     def handle(
-        self, *args, kind, provider=None, quarter=None, case=None, out, html=None, **options
+        self,
+        *args,
+        kind,
+        provider=None,
+        quarter=None,
+        case=None,
+        out,
+        html=None,
+        location=None,
+        layout=ReportLayout.SUMMARY,
+        commentary="",
+        index=None,
+        **options,
     ):
         now = timezone.now()
         operator = get_user_model()(username="command line")
@@ -44,9 +67,19 @@ class Command(BaseCommand):
                 provider_obj = Provider.objects.get(slug=provider)
             except Provider.DoesNotExist as exc:
                 raise CommandError(f"No provider with slug “{provider}”.") from exc
+            location_obj = None
+            if location:
+                location_obj = provider_obj.locations.filter(uuid=location).first()
+                if location_obj is None:
+                    raise CommandError(f"No location with id “{location}” at {provider_obj}.")
+            if layout == ReportLayout.FULL and location_obj is None:
+                raise CommandError("The full layout is for one location: add --location.")
             run = ReportRun(
                 kind=ReportKind.QUARTERLY,
                 provider=provider_obj,
+                location=location_obj,
+                layout=layout,
+                commentary=commentary,
                 quarter=parsed.label,
                 data_cutoff=cutoff_for(parsed, now),
                 requested_at=now,
@@ -75,3 +108,7 @@ class Command(BaseCommand):
         if html:
             Path(html).write_text(rendered, encoding="utf-8")
         self.stdout.write(f"Wrote {out} ({len(pdf):,} bytes).")
+        if index and kind == "quarterly":
+            with open(index, "wb") as handle:
+                count = write_run_index(run, handle)
+            self.stdout.write(f"Wrote {index} ({count:,} evidence items).")
