@@ -46,9 +46,9 @@ REPEAT = 5
 # reports.rendering.TEMPLATES, and the evidence index workbook, called as
 # function(provider, quarter, target) with `target` a writable binary file (another change
 # is adding it to reports/; skipped with a message while it is missing).
-REPORT_DATA = "reports.data:quarterly_data"
-REPORT_TEMPLATE = "quarterly"
-XLSX_FUNCTION = "reports.exports:evidence_index_xlsx"
+REPORT_DATA = "reports.quarterly:quarterly_summary_data"
+REPORT_TEMPLATE = "quarterly_summary"
+XLSX_FUNCTION = "reports.evidence_index:write_index"
 
 
 def _function(dotted):
@@ -291,9 +291,17 @@ def _child(mode, html_path, out_path):
             result = {"missing": XLSX_FUNCTION}
         else:
             t0 = time.perf_counter()
+            from reports.data import cutoff_for
+
+            locations = list(provider.locations.filter(is_active=True).order_by("name"))
             with open(out_path, "wb") as target:
-                function(provider, quarter, target)
-            result = {"xlsx_s": time.perf_counter() - t0}
+                rows = function(
+                    target,
+                    title=f"Evidence index, {quarter.label}",
+                    locations=locations,
+                    cutoff=cutoff_for(quarter),
+                )
+            result = {"xlsx_s": time.perf_counter() - t0, "rows": rows}
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
