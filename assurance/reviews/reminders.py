@@ -48,6 +48,7 @@ from django.utils import timezone
 from assurance.cases import workflow as wf
 from assurance.cases.models import CaseStatus, ImprovementCase
 from assurance.common.mail import PERMANENT_EMAIL_ERRORS, TRANSIENT_EMAIL_ERRORS
+from assurance.common.words import period_words
 from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
 from assurance.organisations.models import Location, Membership
 from assurance.reviews import cadence as reviews
@@ -624,7 +625,8 @@ _ROW_OWN = (
 _ROW_VALUES = _ROW_OWN + (
     "recipient__email", "recipient__username", "recipient__first_name",
     "review__uuid", "review__kind", "review__status", "review__due_on", "review__case_id",
-    "review__period_label", "review__location__name", "review__provider__name",
+    "review__period_label", "review__period_start", "review__period_end",
+    "review__location__name", "review__provider__name",
     "review__case__title", "review__case__status",
     "escalation__uuid", "escalation__status", "escalation__due_on", "escalation__case_id",
     "escalation__action", "escalation__provider__name", "escalation__case__title",
@@ -681,6 +683,7 @@ def _claimed_row(v, recipient):
             case_id=v["review__case_id"],
             case=_case_ref(v, "review__"),
             period_label=v["review__period_label"],
+            period_words=period_words(v["review__period_start"], v["review__period_end"]),
             location=_Ref(name=v["review__location__name"]),
             provider=_Ref(name=v["review__provider__name"]),
         )
