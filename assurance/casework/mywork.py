@@ -170,6 +170,8 @@ def _review_rows(where):
             "uuid",
             "kind",
             "period_label",
+            "period_start",
+            "period_end",
             "due_on",
             "status",
             "case__uuid",
