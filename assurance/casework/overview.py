@@ -26,6 +26,7 @@ from assurance.casework import lists as case_lists
 from assurance.common.words import quarter_words
 from assurance.escalations import lists as escalation_lists
 from assurance.escalations.models import ESCALATION_ACTIVE, Escalation
+from assurance.judgement import readiness
 from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
 from assurance.reviews import lists as review_lists
 from assurance.reviews.models import Review, ReviewKind, ReviewStatus
@@ -180,37 +181,55 @@ def _now_figures(scope, today):
 
 
 def _then(quarter: Quarter, scope) -> dict:
-    """The figures as the record stood at the quarter's cut-off: 4 queries."""
+    """The figures as the record stood at the quarter's cut-off: 4 counting queries. Each
+    history query keeps, per row, its newest version by the cut-off and counts in the
+    database only the versions that matter (open, overdue), never the whole history."""
     cutoff = quarter.cutoff
     day = timezone.localdate(cutoff)
-    cases = list(
+    case_ids = ImprovementCase.objects.filter(location__in=scope["locations"]).values("id")
+    open_cases = (
         ImprovementCase.history.as_of(cutoff)
-        .filter(location__in=scope["locations"])
-        .values_list("id", "status")
+        .filter(location__in=scope["locations"], status__in=ACTIVE_STATUSES)
+        .count()
     )
-    case_ids = [pk for pk, _ in cases]
     judgements = ProportionalityJudgement.history.as_of(cutoff).filter(
         case_id__in=case_ids, superseded_at__isnull=True
     )
     escalations = (
         Escalation.history.as_of(cutoff)
-        .filter(scope["history_escalations"])
-        .values_list("status", "due_on")
+        .filter(scope["history_escalations"], status__in=ESCALATION_ACTIVE, due_on__lt=day)
+        .count()
     )
     reviews = (
         Review.history.as_of(cutoff)
-        .filter(scope["history_reviews"])
-        .values_list("status", "due_on")
+        .filter(scope["history_reviews"], status=ReviewStatus.DUE, due_on__lt=day)
+        .count()
     )
     return {
-        "open": sum(1 for _, status in cases if status in ACTIVE_STATUSES),
-        "above": sum(1 for j in judgements if j.exceeds_evidence),
-        "overdue_reviews": sum(
-            1 for status, due_on in reviews if status == ReviewStatus.DUE and due_on < day
+        "open": open_cases,
+        "above": sum(
+            1
+            for level, supportable in judgements.values_list("level", "supportable_level")
+            if supportable and readiness.exceeds(level, supportable)
         ),
-        "overdue_escalations": sum(
-            1 for status, due_on in escalations if status in ESCALATION_ACTIVE and due_on < day
+        "overdue_reviews": reviews,
+        "overdue_escalations": escalations,
+    }
+
+
+def _now_trend(by_status, attention) -> dict:
+    """The quarter under way as it stands now: the counts already worked out for the page,
+    from the live tables (no history to read)."""
+    statuses = [value for value, _ in CaseStatus.choices]
+    return {
+        "open": sum(
+            f.value
+            for f, value in zip(by_status, statuses, strict=True)
+            if value in ACTIVE_STATUSES
         ),
+        "above": attention[0].value,
+        "overdue_reviews": attention[2].value,
+        "overdue_escalations": attention[3].value,
     }
 
 
@@ -224,11 +243,15 @@ TREND_LINES = (
 
 def overview(user, *, provider, location=None, now=None) -> Overview:
     """The overview of `location`, or of the provider's locations the user can see."""
+    live = now is None  # the quarter under way is read from the live tables, not the history
     now = now or timezone.now()
     scope = _scope(user, provider, location)
     total, by_status, by_level, attention = _now_figures(scope, timezone.localdate(now))
     quarters = last_quarters(now)
-    then = [_then(q, scope) for q in quarters]
+    then = [
+        _now_trend(by_status, attention) if live and not q.ended else _then(q, scope)
+        for q in quarters
+    ]
     trend = tuple(
         TrendRow(label, tuple(figures[key] for figures in then)) for key, label in TREND_LINES
     )
