@@ -3,6 +3,7 @@ from django import forms
 from assurance.cases.models import ImprovementCase
 from assurance.cases.workflow import MIN_REASON_LENGTH
 from assurance.common.forms import DATE, TEXT, PlainErrors, ReasonField, not_future
+from assurance.rating.models import RATIONALE_MAX_LENGTH
 from domains.models import Framework, QualityStatement
 from evidence.models import EvidenceItem
 
@@ -64,7 +65,11 @@ class StatementScoreForm(PlainErrors, forms.Form):
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Enter the rationale for the score"},
+        max_length=RATIONALE_MAX_LENGTH,
+        error_messages={
+            "required": "Enter the rationale for the score",
+            "max_length": f"Keep the rationale to {RATIONALE_MAX_LENGTH:,} characters or fewer",
+        },
     )
 
     def __init__(self, *args, framework, **kwargs):
@@ -88,7 +93,11 @@ class SelfJudgementForm(forms.Form):
     rationale = forms.CharField(
         label="Rationale, written against the rating characteristics",
         widget=TEXT,
-        error_messages={"required": "Write the rationale against the characteristics."},
+        max_length=RATIONALE_MAX_LENGTH,
+        error_messages={
+            "required": "Write the rationale against the characteristics.",
+            "max_length": f"Keep the rationale to {RATIONALE_MAX_LENGTH:,} characters or fewer",
+        },
     )
     judged_on = forms.DateField(label="Judged on", widget=DATE)
     cases = forms.ModelMultipleChoiceField(

@@ -7,6 +7,18 @@ from django.utils import timezone
 
 from assurance.organisations.models import Location
 
+# The longest rationale a score or a self-judgement keeps: a few careful paragraphs. Checked
+# in the forms and the services, so a longer one is refused with a clear message.
+RATIONALE_MAX_LENGTH = 5000
+
+
+def rationale_too_long(length: int) -> str:
+    return (
+        f"Keep the rationale to {RATIONALE_MAX_LENGTH:,} characters or fewer "
+        f"(this one has {length:,})."
+    )
+
+
 # --- The rating picture ------------------------------------------------------------------
 
 

@@ -17,7 +17,13 @@ from assurance.organisations.permissions import (
     can_record_self_judgement,
     can_switch_framework,
 )
-from assurance.rating.models import PublishedRating, SelfJudgement, StatementScore
+from assurance.rating.models import (
+    RATIONALE_MAX_LENGTH,
+    PublishedRating,
+    SelfJudgement,
+    StatementScore,
+    rationale_too_long,
+)
 from domains.models import Method
 
 User = get_user_model()
@@ -53,6 +59,8 @@ def statement_score_add(
         raise wf.WorkflowError(
             "Only a Quality Lead, Registered Manager or Senior Leader can score statements."
         )
+    if rationale and len(rationale) > RATIONALE_MAX_LENGTH:
+        raise ValidationError({"rationale": rationale_too_long(len(rationale))})
     return StatementScore.objects.create(
         location=location,
         quality_statement=quality_statement,
@@ -145,6 +153,8 @@ def self_judgement_record(
         raise ValidationError({"rating": "Choose a rating."})
     if not (rationale or "").strip():
         raise ValidationError({"rationale": "Write the rationale against the characteristics."})
+    if len(rationale.strip()) > RATIONALE_MAX_LENGTH:
+        raise ValidationError({"rationale": rationale_too_long(len(rationale.strip()))})
     evidence, cases = list(evidence), list(cases)
     if any(case.location_id != location.id for case in cases) or any(
         item.case.location_id != location.id for item in evidence

@@ -325,3 +325,19 @@ def test_the_picture_as_of_a_moment_lists_the_cases_and_judgements_of_that_momen
     assert then.rows[0].self_judgement.rating == "Good"
     assert [j.rating for j in then.earlier_judgements] == []
     assert [j.rating for j in now.earlier_judgements] == ["Good"]
+
+
+def test_a_rationale_over_the_limit_is_refused_with_a_clear_message_and_kept(
+    client, location, registered_manager, fictional
+):
+    from assurance.rating.models import RATIONALE_MAX_LENGTH
+
+    client.force_login(registered_manager)
+    url = reverse("rating:location_rating_update", args=[location.uuid])
+    long = "kind, consistent care " * (RATIONALE_MAX_LENGTH // 20)
+    response = client.post(url, _self_form(fictional, rationale=long))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Keep the rationale to {RATIONALE_MAX_LENGTH:,} characters or fewer" in page
+    assert "kind, consistent care kind, consistent care" in page  # what was typed is kept
+    assert not SelfJudgement.objects.exists()
