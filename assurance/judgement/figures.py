@@ -4,6 +4,7 @@ fingerprint the evidence a judgement rests on."""
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,12 +35,12 @@ class CaseReadiness:
     evidence: list  # EvidenceItem rows (withdrawn included), with files prefetched
     indicators: list  # Indicator rows with readings prefetched
 
-    @property
+    @cached_property
     def words(self) -> words.FigureWords:
         """Each figure explained in plain words, with its numbers."""
         return words.explain(self.figures)
 
-    @property
+    @cached_property
     def contradicting(self):
         ids = {e.id for e in self.figures.corroboration.contradicting}
         return [item for item in self.evidence if item.id in ids]
