@@ -22,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import Coalesce
 
 from assurance.cases import workflow as wf
 from assurance.cases.models import ImprovementCase, StepRecord
 from assurance.escalations.access import visible_escalations
 from assurance.escalations.models import Escalation
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import CHANGE_ATTRIBUTES, ProportionalityJudgement
 from assurance.organisations.models import Membership
 from assurance.organisations.permissions import (
     CASE_MANAGER_ROLES,
@@ -200,21 +200,37 @@ def reviews_due_soon(held, today):
     )
 
 
-def judgements_to_confirm(held, today):
+def judgements_to_confirm(held, today, *, changes=True):
     """Current judgements of active cases whose evidence changed since they were recorded or
-    last confirmed, where the person is Registered Manager (or Senior Leader provider-wide)."""
+    last confirmed, where the person is Registered Manager (or Senior Leader provider-wide).
+    With `changes`, each row also says what changed (`with_changes`, computed per row)."""
     where = _scope(held, CASE_MANAGER_ROLES, PROVIDER_MANAGER_ROLES, location="case__location_id")
     if where is None:
         return ProportionalityJudgement.objects.none()
-    return (
+    rows = (
         ProportionalityJudgement.objects.current()
         .filter(where, ACTIVE_CASE)
         .evidence_changed(today)
-        .with_changes(today)  # what the rows say changed (computed for the rows shown)
         .select_related("case__location")
         .only("level", "recorded_at", "confirmed_at", "case_id", *CASE_COLUMNS)
         .order_by("recorded_at", "id")
     )
+    return rows.with_changes(today) if changes else rows
+
+
+def with_changes_of(judgements, today) -> list:
+    """`judgements` (rows of `judgements_to_confirm(..., changes=False)`) with what changed
+    since each, read for just these rows: one query."""
+    changed = {
+        j.pk: j
+        for j in ProportionalityJudgement.objects.filter(pk__in=[j.pk for j in judgements])
+        .with_changes(today)
+        .only("id")
+    }
+    for judgement in judgements:
+        for kind in CHANGE_ATTRIBUTES:
+            setattr(judgement, kind, getattr(changed[judgement.pk], kind, 0))
+    return judgements
 
 
 def _escalation_rows(escalations, today):
@@ -315,6 +331,10 @@ def my_cases(held, today):
 
 @dataclass(frozen=True)
 class Group:
+    """A group of My work. `first_rows` (user, held, today), when given, is `rows` without
+    what is costly to work out for every row, and `finish` (rows, today) adds it to the few
+    shown: My work counts the whole group but finishes only the first few."""
+
     slug: str
     heading: str
     rows: Callable  # (user, held, today) -> an ordered QuerySet
@@ -322,6 +342,8 @@ class Group:
     intro: str = ""
     waiting: bool = True  # counts towards "something is waiting for you"
     noun: str = ""  # for "See all 12 ...": the heading in lower case unless given
+    first_rows: Callable | None = None
+    finish: Callable | None = None
 
     @property
     def rows_name(self) -> str:
@@ -356,6 +378,8 @@ GROUPS = (
         "assurance/my_work/_judgements.html",
         "The evidence changed after these judgements were recorded or last confirmed. Look at "
         "it, then confirm the judgement or record a new one.",
+        first_rows=lambda user, held, today: judgements_to_confirm(held, today, changes=False),
+        finish=with_changes_of,
     ),
     Group(
         "escalations",
@@ -419,12 +443,17 @@ class Summary:
 
 
 def summarise(user, held, today, *, first=FIRST_FEW) -> list[Summary]:
-    """Each group this person has, with its first rows (one LIMIT query) and its count: the
-    number of those rows when there are fewer than `first`, otherwise one aggregate query."""
+    """Each group this person has, with its first rows and its count, from one query a group:
+    the count of the whole group rides on the first rows as a window over all of them, so
+    the group's filter (some are costly EXISTS) runs once, not once to list and once to
+    count. A group with a `finish` adds its costly details to the rows shown (one more,
+    small, query)."""
     summaries = []
     for group in groups_for(held):
-        rows = group.rows(user, held, today)
-        shown = list(rows[:first])
-        count = len(shown) if len(shown) < first else rows.count()
+        rows = (group.first_rows or group.rows)(user, held, today)
+        shown = list(rows.annotate(group_total=Window(Count("pk")))[:first])
+        count = shown[0].group_total if shown else 0
+        if group.finish and shown:
+            shown = group.finish(shown, today)
         summaries.append(Summary(group, count, shown))
     return summaries

@@ -11,9 +11,13 @@ It lives with the case lists, not with the organisations it describes: it reads 
 and organisations is the room every other one builds on.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +36,10 @@ from assurance.reviews import lists as review_lists
 from assurance.reviews.models import Review, ReviewKind, ReviewStatus
 
 QUARTERS = 4
+# How long an ended quarter's figures are kept once worked out. They cannot change while the
+# history they were read from stays as it was, which the cache key checks on every read
+# (`_history_marks`); the expiry only bounds the memory they take.
+PAST_FIGURES_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ def _scope(user, provider, location):
     if location is not None:
         return {
             "name": location.name,
+            "identity": ["location", location.pk],
             "locations": [location],
             "cases": case_lists.location_cases(location),
             "escalations": escalation_lists.location_escalations(location),
@@ -121,6 +130,8 @@ def _scope(user, provider, location):
     cases, locations = case_lists.provider_cases(user, provider)
     return {
         "name": provider.name,
+        # The provider's own rows (provider-wide escalations, quarterly reviews) count too.
+        "identity": ["provider", provider.pk, sorted(location.pk for location in locations)],
         "locations": locations,
         "cases": cases,
         "escalations": escalation_lists.provider_escalations(user, provider),
@@ -217,6 +228,45 @@ def _then(quarter: Quarter, scope) -> dict:
     }
 
 
+# The history tables `_then` reads.
+PAST_SOURCES = (ImprovementCase, ProportionalityJudgement, Escalation, Review)
+
+
+def _history_marks(cutoff: datetime) -> list[int]:
+    """How many rows of each history table `_then` reads were dated by `cutoff`: one query.
+    History rows are appended, never changed, and dated when they are written, so while these
+    counts stand still so does every figure `_then` works out for a cut-off up to `cutoff`
+    (only rows inserted with an earlier date, as a bulk import would, move them)."""
+    quote = connection.ops.quote_name
+    tables = [quote(model.history.model._meta.db_table) for model in PAST_SOURCES]
+    # Table names from the models' own meta, quoted; the cut-off is a parameter.
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {t} WHERE history_date <= %s)" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}", [cutoff] * len(tables))
+        return list(cursor.fetchone())
+
+
+def _past_figures(quarters, scope) -> dict:
+    """`_then` for each quarter that has ended, by quarter: read from the cache while the
+    history they come from is unchanged (one query to check), worked out otherwise."""
+    if not quarters:
+        return {}
+    key = json.dumps(
+        {
+            "scope": scope["identity"],
+            "cutoffs": [q.cutoff.isoformat() for q in quarters],
+            "history": _history_marks(max(q.cutoff for q in quarters)),
+        },
+        sort_keys=True,
+    )
+    key = "overview-past:" + hashlib.sha256(key.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = [_then(q, scope) for q in quarters]
+        cache.set(key, figures, PAST_FIGURES_SECONDS)
+    return dict(zip(quarters, figures, strict=True))
+
+
 def _now_trend(by_status, attention) -> dict:
     """The quarter under way as it stands now: the counts already worked out for the page,
     from the live tables (no history to read)."""
@@ -248,8 +298,9 @@ def overview(user, *, provider, location=None, now=None) -> Overview:
     scope = _scope(user, provider, location)
     total, by_status, by_level, attention = _now_figures(scope, timezone.localdate(now))
     quarters = last_quarters(now)
+    past = _past_figures([q for q in quarters if q.ended], scope)
     then = [
-        _now_trend(by_status, attention) if live and not q.ended else _then(q, scope)
+        past[q] if q.ended else _now_trend(by_status, attention) if live else _then(q, scope)
         for q in quarters
     ]
     trend = tuple(

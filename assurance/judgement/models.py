@@ -76,6 +76,10 @@ class JudgementQuerySet(models.QuerySet):
 # Each kind of change counts towards "the evidence changed" (contradicting items are among
 # the added ones).
 CHANGE_KINDS = ("added", "withdrawn", "expired", "readings")
+# The attributes `with_changes` annotates, one per kind and the contradicting among the added.
+CHANGE_ATTRIBUTES = tuple(
+    f"changes_{kind}" for kind in ("added", "contradicting", "withdrawn", "expired", "readings")
+)
 
 
 def _changes_since(today=None) -> dict:

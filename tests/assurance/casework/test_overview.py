@@ -1,7 +1,7 @@
 """The overview the provider and location pages open with: counts that link to the lists
 they summarise, charts with their numbers in text, and the last four quarters as they stood."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assurance.cases import charts
+from assurance.cases.models import ImprovementCase
 from assurance.casework import overview as ov
 from assurance.escalations.models import Escalation
 from assurance.judgement.models import ProportionalityJudgement
@@ -231,3 +232,32 @@ def test_a_stale_filter_and_an_overclaim_filter_on_the_case_list(
     assert titles(client.get(url, {"stale": "1"})) == ["Above 0"]
     assert titles(client.get(url, {"level": "emerging"})) == ["Within 0"]
     assert len(titles(client.get(url, {"level": "nonsense"}))) == 2  # ignored, not a 500
+
+
+def test_an_ended_quarter_is_worked_out_once_and_read_again_while_its_history_stands(
+    location, provider, quality_lead, registered_manager
+):
+    now = timezone.now()
+    _scene(location, quality_lead, registered_manager)
+    with CaptureQueriesContext(connection) as first:
+        before = ov.overview(registered_manager, provider=provider, location=location)
+    with CaptureQueriesContext(connection) as second:
+        again = ov.overview(registered_manager, provider=provider, location=location)
+    assert again.trend == before.trend
+    # The three ended quarters came from the cache: only the check of their history ran.
+    assert len(first.captured_queries) - len(second.captured_queries) >= 3 * 3
+    # A change dated now cannot move an ended quarter: still read from the cache.
+    add_evidence(ProportionalityJudgement.objects.first().case, quality_lead)
+    with CaptureQueriesContext(connection) as third:
+        ov.overview(registered_manager, provider=provider, location=location)
+    assert len(third.captured_queries) == len(second.captured_queries)
+    # History written with an earlier date (a bulk import) is a different history: the
+    # ended quarters are worked out again from it, not read from the cache.
+    ended = ov.last_quarters(now)[-2]
+    case = ProportionalityJudgement.objects.first().case
+    ImprovementCase.history.model.objects.filter(id=case.pk).update(
+        history_date=ended.cutoff - timedelta(days=1)
+    )
+    after = ov.overview(registered_manager, provider=provider, location=location)
+    trend = {row.label: row.values for row in after.trend}
+    assert trend["Open cases"][-2] == 1  # was 0: the case now shows as open by then
