@@ -125,8 +125,9 @@ class LinkForm(PlainErrors, forms.Form):
             case=case, stance=Stance.SUPPORTS
         ).current()
         if evidence_items is not None:
-            # Reuse rows the page already loaded: labels render without more queries.
-            self.fields["evidence"].choices = [
+            # Reuse rows the page already loaded: labels render without more queries, and
+            # only when the form is shown or checked (a callable is read when first needed).
+            self.fields["evidence"].choices = lambda: [
                 (item.pk, str(item))
                 for item in evidence_items
                 if not item.is_withdrawn and item.stance == Stance.SUPPORTS

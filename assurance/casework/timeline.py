@@ -7,6 +7,7 @@ number of rows, and diffs worked out in memory (no query per entry).
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.db.models import Value
 from django.utils import timezone
 
 from assurance.cases.models import ImprovementCase, Indicator, Reading, StepRecord
@@ -118,7 +119,9 @@ def lapse_entries(lapses) -> list[Entry]:
     ]
 
 
-def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Entry]:
+def _sources(case, indicator_ids=None, evidence_ids=None):
+    """(model, lookup) of every tracked model that hangs off the case; a source whose id list
+    is empty is left out (nothing to read)."""
     sources = [
         (ImprovementCase, {"id": case.id}),
         (StepRecord, {"case_id": case.id}),
@@ -142,10 +145,46 @@ def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Ent
         (ProportionalityJudgement, {"case_id": case.id}),
         (Escalation, {"case_id": case.id}),
     ]
+    return [
+        (model, lookup)
+        for model, lookup in sources
+        if not any(isinstance(v, list) and not v for v in lookup.values())
+    ]
+
+
+def _entry(model, row, prior) -> Entry | None:
+    """The timeline entry of one history row (`prior`: the row before it of the same object,
+    or None), or None for a save that changed nothing a reader would see."""
+    if row.history_type == "+":
+        what, changes = f"{_describe(model, row)} created", ()
+    elif row.history_type == "-":
+        what, changes = f"{_describe(model, row)} deleted", ()
+    else:
+        changes = _changes(model, prior, row) if prior else ()
+        what = f"{_describe(model, row)} changed"
+        if model is StepRecord and prior is not None:
+            if row.completed_at and not prior.completed_at:
+                what, changes = f"{_describe(model, row)} completed", ()
+            elif prior.completed_at and not row.completed_at:
+                what, changes = f"{_describe(model, row)} reopened", ()
+            elif changes == ("artefact text updated",):
+                what, changes = f"{_describe(model, row)}: draft saved", ()
+    silent = row.history_type == "~" and not changes and not row.history_change_reason
+    if silent and not what.endswith(("completed", "reopened", "draft saved")):
+        return None
+    return Entry(
+        when=row.history_date,
+        who=_user_name(row.history_user),
+        what=what,
+        changes=changes,
+        reason=row.history_change_reason or "",
+    )
+
+
+def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Entry]:
+    """Every entry, newest first: one query per tracked model, every row read in full."""
     entries = lapse_entries(lapses)
-    for model, lookup in sources:
-        if any(isinstance(v, list) and not v for v in lookup.values()):
-            continue
+    for model, lookup in _sources(case, indicator_ids, evidence_ids):
         rows = (
             model.history.filter(**lookup)
             .select_related("history_user")
@@ -153,33 +192,68 @@ def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Ent
         )
         previous = {}
         for row in rows:
-            prior = previous.get(row.id)
-            if row.history_type == "+":
-                what, changes = f"{_describe(model, row)} created", ()
-            elif row.history_type == "-":
-                what, changes = f"{_describe(model, row)} deleted", ()
-            else:
-                changes = _changes(model, prior, row) if prior else ()
-                what = f"{_describe(model, row)} changed"
-                if model is StepRecord and prior is not None:
-                    if row.completed_at and not prior.completed_at:
-                        what, changes = f"{_describe(model, row)} completed", ()
-                    elif prior.completed_at and not row.completed_at:
-                        what, changes = f"{_describe(model, row)} reopened", ()
-                    elif changes == ("artefact text updated",):
-                        what, changes = f"{_describe(model, row)}: draft saved", ()
+            entry = _entry(model, row, previous.get(row.id))
             previous[row.id] = row
-            silent = row.history_type == "~" and not changes and not row.history_change_reason
-            if silent and not what.endswith(("completed", "reopened", "draft saved")):
-                continue
-            entries.append(
-                Entry(
-                    when=row.history_date,
-                    who=_user_name(row.history_user),
-                    what=what,
-                    changes=changes,
-                    reason=row.history_change_reason or "",
-                )
-            )
+            if entry is not None:
+                entries.append(entry)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def latest(case, *, limit, indicator_ids=None, evidence_ids=None, lapses=()):
+    """(the newest `limit` entries, how many there are in all): the same as `build(...)[:limit]`
+    and `len(build(...))`, without reading every row in full.
+
+    One query lists every history row of the case by its dates and kind only (a UNION of
+    the tracked models). Only a change ("~") can turn out to be a save that changed nothing,
+    and telling needs it and the row before it in full; every other row is an entry. So the
+    rows read in full are the changes, the rows before them, and the newest `limit` plus one
+    per change by date (the newest `limit` entries are among those, whichever changes turn
+    out to be silent): one more query per model that has any, however long the history."""
+    sources = _sources(case, indicator_ids, evidence_ids)
+    light = None
+    for index, (model, lookup) in enumerate(sources):
+        rows = (
+            model.history.filter(**lookup)
+            .annotate(timeline_source=Value(index))
+            .values_list("timeline_source", "id", "history_date", "history_id", "history_type")
+            .order_by()
+        )
+        light = rows if light is None else light.union(rows, all=True)
+    rows = sorted(light or [], key=lambda r: (r[0], r[1], r[2], r[3]))
+    # Each row's place in `build`'s order before its stable sort by date: lapses first, then
+    # by model, object, date.
+    before, changes, chain = {}, [], {}
+    for source, object_id, _, history_id, kind in rows:
+        key = (source, history_id)
+        prior = chain.get((source, object_id))
+        before[key] = prior
+        chain[(source, object_id)] = key
+        if kind == "~":
+            changes.append(key)
+    by_date = sorted(range(len(rows)), key=lambda i: rows[i][2], reverse=True)
+    wanted = set(changes) | {before[k] for k in changes if before[k] is not None}
+    wanted |= {(rows[i][0], rows[i][3]) for i in by_date[: limit + len(changes)]}
+    full = {}
+    for source in sorted({source for source, _ in wanted}):
+        model = sources[source][0]
+        ids = [history_id for s, history_id in wanted if s == source]
+        for row in model.history.filter(history_id__in=ids).select_related("history_user"):
+            full[(source, row.history_id)] = row
+    entries = lapse_entries(lapses)
+    count = len(entries)
+    for source, _, when, history_id, kind in rows:
+        key = (source, history_id)
+        if kind == "~":
+            prior = before[key]
+            entry = _entry(sources[source][0], full[key], full[prior] if prior else None)
+            if entry is None:
+                continue
+        elif key in full:
+            entry = _entry(sources[source][0], full[key], None)
+        else:
+            entry = Entry(when=when, who="", what="", changes=(), reason="")  # not shown
+        entries.append(entry)
+        count += 1
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit], count

@@ -69,7 +69,7 @@ from evidence.models import (
 )
 
 PAGE_SIZE = 20
-TIMELINE_SHOWN = 100  # latest changes on the case page; ?history=all shows every one
+TIMELINE_SHOWN = 20  # latest changes on the case page; ?history=all shows every one
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -353,14 +353,17 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
     contradicting = ready.contradicting
     for item in contradicting[: evidence_summary.CONTRADICTING_SHOWN]:
         item.team_name = team_names.get(item.team_id, "")
-    evidence_ids = [item.id for item in data["evidence"]]
-    changes = timeline.build(
-        case,
-        indicator_ids=[i.id for i in data["indicators"]],
-        evidence_ids=evidence_ids,
-        lapses=readiness.link_lapses(ready.facts, ready.thresholds.window_days),
-    )
     timeline_all = request.method == "GET" and request.GET.get("history") == "all"
+    history_of = {
+        "indicator_ids": [i.id for i in data["indicators"]],
+        "evidence_ids": [item.id for item in data["evidence"]],
+        "lapses": readiness.link_lapses(ready.facts, ready.thresholds.window_days),
+    }
+    if timeline_all:
+        changes = timeline.build(case, **history_of)
+        changes_count = len(changes)
+    else:
+        changes, changes_count = timeline.latest(case, limit=TIMELINE_SHOWN, **history_of)
     closed = (
         CasePagePreference.objects.filter(user=request.user)
         .values_list("closed_sections", flat=True)
@@ -381,7 +384,7 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
         judgement=current_judgement.get_level_display() if current_judgement else "",
         escalations=len(data["escalations"]),
         escalations_open=sum(1 for e in data["escalations"] if e.is_active),
-        changes=len(changes),
+        changes=changes_count,
         closing="close" if can_close else ("reopen" if can_reopen_case else ""),
     )
     progress = navigation.progress(
@@ -415,8 +418,8 @@ def case_page_context(request, case, *, forms=None, stale=None, reveal=""):
             current_judgement and readiness.exceeds(current_judgement.level, ready.assessment.level)
         ),
         # Bounded like the evidence: the latest changes, all of them on ?history=all.
-        "timeline": changes if timeline_all else changes[:TIMELINE_SHOWN],
-        "timeline_count": len(changes),
+        "timeline": changes,
+        "timeline_count": changes_count,
         "timeline_all": timeline_all,
         "contents": contents,
         "progress": progress,

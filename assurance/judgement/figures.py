@@ -145,6 +145,13 @@ def _digest(payload) -> str:
     ).hexdigest()
 
 
+def _files_of(item):
+    """The item's files: the plain list a `Prefetch(..., to_attr="file_list")` left
+    (casework/evidence_summary.py), or its files as prefetched or queried."""
+    listed = getattr(item, "file_list", None)
+    return listed if listed is not None else item.files.all()
+
+
 def evidence_fingerprint(evidence, indicators, *, as_of=None) -> dict:
     """SHA-256 of every evidence item (its content and its files' hashes) and of the readings.
 
@@ -154,8 +161,9 @@ def evidence_fingerprint(evidence, indicators, *, as_of=None) -> dict:
     items = {}
     files = {}
     for item in evidence:
-        file_hashes = sorted(f.sha256 for f in item.files.all())
-        for f in item.files.all():
+        listed = _files_of(item)
+        file_hashes = sorted(f.sha256 for f in listed)
+        for f in listed:
             files[str(f.uuid)] = f.sha256
         items[str(item.uuid)] = _digest(
             {

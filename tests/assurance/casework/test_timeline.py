@@ -37,3 +37,40 @@ def test_the_timeline_says_when_a_link_was_assumed_again_and_why(
     page = client.get(url).content.decode()
     assert "Influence link “Medicines” assumed again" in page
     assert "its last supporting item was withdrawn" in page
+
+
+def test_the_latest_entries_and_their_count_are_what_the_whole_timeline_says(
+    location, team, quality_lead, registered_manager, django_assert_max_num_queries
+):
+    """`latest` reads in full only the changes, the rows before them and the newest few,
+    and gives exactly the head of `build` and its length: creations, completions, a draft
+    save, a withdrawal, a save that changed nothing (silent, not counted), and a lapse."""
+    from assurance.casework import timeline
+
+    roles = roles_at_location(registered_manager, location)
+    case = open_case(location=location, actor=quality_lead)
+    items = [add_evidence(case, quality_lead, team=team) for _ in range(12)]
+    complete_step(case, 1, quality_lead)
+    step = case.steps.get(number=2)
+    step.save()  # changed nothing a reader would see: silent
+    evidence_services.evidence_withdraw(
+        actor=registered_manager, actor_roles=roles, item=items[3], reason="Wrong case."
+    )
+    items[5].summary = "Reworded after the audit."
+    items[5].save()
+    everything = timeline.build(case)
+    assert len(everything) >= 16
+    for limit in (1, 3, 5, 10, len(everything), len(everything) + 5):
+        shown, count = timeline.latest(case, limit=limit)
+        assert count == len(everything)
+        assert shown == everything[:limit], limit
+    lapse = timeline.lapse_entries([])  # no lapse: the same either way
+    assert timeline.latest(case, limit=4, lapses=[])[0] == timeline.build(case, lapses=[])[:4]
+    assert lapse == []
+    # However long the history, a fixed number of queries: the union, and one per model
+    # with rows to read in full.
+    for _ in range(30):
+        add_evidence(case, quality_lead, team=team)
+    with django_assert_max_num_queries(1 + 11):
+        shown, count = timeline.latest(case, limit=5)
+    assert count == len(timeline.build(case)) and len(shown) == 5
