@@ -6,6 +6,7 @@ number of rows, and diffs worked out in memory (no query per entry).
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 
 from django.db.models import Value
 from django.utils import timezone
@@ -119,6 +120,13 @@ def lapse_entries(lapses) -> list[Entry]:
     ]
 
 
+@cache
+def _history_rows(model):
+    """The manager of `model`'s history table. Reading `Model.history` builds a new manager
+    class each time (simple-history); the table's own manager is the same rows for free."""
+    return model.history.model._default_manager
+
+
 def _sources(case, indicator_ids=None, evidence_ids=None):
     """(model, lookup) of every tracked model that hangs off the case; a source whose id list
     is empty is left out (nothing to read)."""
@@ -186,7 +194,8 @@ def build(case, *, indicator_ids=None, evidence_ids=None, lapses=()) -> list[Ent
     entries = lapse_entries(lapses)
     for model, lookup in _sources(case, indicator_ids, evidence_ids):
         rows = (
-            model.history.filter(**lookup)
+            _history_rows(model)
+            .filter(**lookup)
             .select_related("history_user")
             .order_by("id", "history_date", "history_id")
         )
@@ -214,7 +223,8 @@ def latest(case, *, limit, indicator_ids=None, evidence_ids=None, lapses=()):
     light = None
     for index, (model, lookup) in enumerate(sources):
         rows = (
-            model.history.filter(**lookup)
+            _history_rows(model)
+            .filter(**lookup)
             .annotate(timeline_source=Value(index))
             .values_list("timeline_source", "id", "history_date", "history_id", "history_type")
             .order_by()
@@ -238,7 +248,7 @@ def latest(case, *, limit, indicator_ids=None, evidence_ids=None, lapses=()):
     for source in sorted({source for source, _ in wanted}):
         model = sources[source][0]
         ids = [history_id for s, history_id in wanted if s == source]
-        for row in model.history.filter(history_id__in=ids).select_related("history_user"):
+        for row in _history_rows(model).filter(history_id__in=ids).select_related("history_user"):
             full[(source, row.history_id)] = row
     entries = lapse_entries(lapses)
     count = len(entries)

@@ -77,4 +77,6 @@ def test_it_keeps_the_case_page_flat(
         add_evidence(case, quality_lead, team=team, source=["audits", "feedback"][i % 2])
     with django_assert_max_num_queries(CASE_PAGE_QUERIES):
         twenty = _queries(client, url)
-    assert one == twenty
+    # Never more with more rows. (The history reads in full at most one query per model
+    # among the changes shown, so it can be fewer once the newest are all evidence.)
+    assert twenty <= one
