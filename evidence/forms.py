@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Subquery
 
 from assurance.cases.workflow import MIN_REASON_LENGTH
 from assurance.common.forms import DATE, PlainErrors, ReasonField, not_future
@@ -34,7 +35,9 @@ class MultipleFileField(forms.FileField):
 
 
 def _current_categories():
-    return EvidenceCategory.objects.filter(framework=Framework.objects.current())
+    """The current framework's categories, as one lazy query (read when the form is shown)."""
+    current = Framework.objects.filter(is_current=True).order_by("pk").values("pk")[:1]
+    return EvidenceCategory.objects.filter(framework=Subquery(current))
 
 
 IN_FUTURE = "The date must be today or in the past."
@@ -166,11 +169,10 @@ class PracticeCheckForm(PlainErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = case.location.teams.active()
         self.fields["category"].queryset = _current_categories()
-        self.fields["category"].initial = (
-            self.fields["category"]
-            .queryset.filter(name="Observation")
-            .values_list("pk", flat=True)
-            .first()
+        categories = self.fields["category"].queryset
+        # A callable initial is read only when the form is shown.
+        self.fields["category"].initial = lambda: (
+            categories.filter(name="Observation").values_list("pk", flat=True).first()
         )
 
     def clean_occurred_on(self):
