@@ -250,8 +250,9 @@ def latest(case, *, limit, indicator_ids=None, evidence_ids=None, lapses=()):
         ids = [history_id for s, history_id in wanted if s == source]
         for row in _history_rows(model).filter(history_id__in=ids).select_related("history_user"):
             full[(source, row.history_id)] = row
-    entries = lapse_entries(lapses)
-    count = len(entries)
+    # (when, entry) in `build`'s order; a row not read in full cannot be among the newest
+    # `limit` and stands in by its date alone.
+    entries = [(entry.when, entry) for entry in lapse_entries(lapses)]
     for source, _, when, history_id, kind in rows:
         key = (source, history_id)
         if kind == "~":
@@ -262,8 +263,7 @@ def latest(case, *, limit, indicator_ids=None, evidence_ids=None, lapses=()):
         elif key in full:
             entry = _entry(sources[source][0], full[key], None)
         else:
-            entry = Entry(when=when, who="", what="", changes=(), reason="")  # not shown
-        entries.append(entry)
-        count += 1
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries[:limit], count
+            entry = None
+        entries.append((when, entry))
+    entries.sort(key=lambda pair: pair[0], reverse=True)
+    return [entry for _, entry in entries[:limit]], len(entries)
