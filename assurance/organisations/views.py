@@ -58,7 +58,14 @@ def home(request):
 @login_required
 def provider_detail(request, slug):
     provider = get_provider_for_user(request.user, slug)
-    locations = visible_locations(request.user).filter(provider=provider).order_by("name")
+    locations = paginate(
+        request,
+        visible_locations(request.user).filter(provider=provider).order_by("name", "id"),
+        LOCATIONS_PAGE_SIZE,
+        param="locations_page",
+        region="location-list",
+        label="Pages of locations",
+    )
     members = _members_page(request, member_lists.provider_members(provider))
     can_manage = can_manage_members(provider.user_roles)
     form = MemberAddForm(grantable=_provider_grantable(provider)) if can_manage else None
@@ -75,6 +82,10 @@ def provider_detail(request, slug):
             "can_switch_framework": can_switch_framework(provider.user_roles),
         },
     )
+
+
+# Locations on the provider page, a page at a time: a large care group runs 200 to 300.
+LOCATIONS_PAGE_SIZE = 24
 
 
 def _members_page(request, members):
