@@ -53,12 +53,17 @@ def all_settled():
     return counts and not counts[DeliveryStatus.PENDING] and not counts[DeliveryStatus.SENDING]
 
 
+def _unfinished(log) -> list:
+    """The ids of the digest tasks a worker has received and not finished."""
+    text = log.read_text() if log.exists() else ""
+    received = re.findall(r"reminders_deliver\[([0-9a-f-]+)\] received", text)
+    return [t for t in received if f"{t}] succeeded" not in text]
+
+
 def _unfinished_task(log):
     """The id of the task a killed worker had received and not finished."""
-    text = log.read_text()
-    received = re.findall(r"reminders_deliver\[([0-9a-f-]+)\] received", text)
-    unfinished = [t for t in received if f"{t}] succeeded" not in text]
-    assert len(unfinished) == 1, text
+    unfinished = _unfinished(log)
+    assert len(unfinished) == 1, log.read_text()
     return unfinished[0]
 
 
@@ -109,8 +114,13 @@ def test_a_real_worker_sends_each_reminder_once_even_when_killed_mid_batch(
 
     def part_way():
         states = Counter(batch.values_list("status", flat=True))
-        # Kill between two digests: some sent, none half-sent.
-        return states[DeliveryStatus.SENT] >= 2 and not states[DeliveryStatus.SENDING]
+        # Kill between two digests: some sent, none half-sent, and the next one received
+        # (in its pause), not in the instant between one digest's end and the next's start.
+        return (
+            states[DeliveryStatus.SENT] >= 2
+            and not states[DeliveryStatus.SENDING]
+            and len(_unfinished(slow.log)) == 1
+        )
 
     wait_for(part_way, 60, "part of the slow batch")
     slow.kill()
