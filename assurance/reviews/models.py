@@ -255,11 +255,17 @@ class ReminderDelivery(models.Model):
     anything is sent. The unique constraints are what make a re-run, a retry or two sweeps
     at once send each reminder once.
 
-    A sweep can claim a hundred thousand rows at once, so the table carries only the indexes
-    its queries use (the foreign keys' own indexes are left out where a unique constraint or
-    an index below already starts with that column, and the claim token and notification
-    are indexed only where set) and checks in the database only the foreign keys it does
-    not copy from a row that already checks them."""
+    A sweep can claim a hundred thousand rows at once, and a digest then writes each of its
+    rows three times, so the table carries only the indexes its queries use (the foreign
+    keys' own indexes are left out where a unique constraint or an index below already
+    starts with that column, and the claim token and notification are indexed only where
+    set; one index serves both the sweep's "whose digests are waiting" and a digest's own
+    rows) and checks no foreign key in the database: every one of them is copied, in the
+    sweep's INSERT ... SELECT or a digest's claim, from the row it names, read in the same
+    statement or transaction. A check in the database costs one lookup (and a row lock on
+    the item) per ledger row, which was half the cost of a sweep. PROTECT still refuses, in
+    Django, to delete anything the ledger names, and nothing deletes reviews, escalations,
+    evidence or notifications."""
 
     review = models.ForeignKey(
         Review,
@@ -268,6 +274,7 @@ class ReminderDelivery(models.Model):
         blank=True,
         related_name="deliveries",
         db_index=False,  # delivery_once_per_review_stage_recipient starts with it
+        db_constraint=False,
     )
     escalation = models.ForeignKey(
         Escalation,
@@ -276,6 +283,7 @@ class ReminderDelivery(models.Model):
         blank=True,
         related_name="deliveries",
         db_index=False,  # delivery_once_per_escalation_stage_recipient starts with it
+        db_constraint=False,
     )
     evidence_item = models.ForeignKey(
         "evidence.EvidenceItem",
@@ -284,19 +292,20 @@ class ReminderDelivery(models.Model):
         blank=True,
         related_name="deliveries",
         db_index=False,  # delivery_once_per_evidence_stage_recipient starts with it
+        db_constraint=False,
     )
     stage = models.CharField(max_length=16, choices=ReminderStage.choices)
     due_on = models.DateField()
-    # Who and where are copied, in the sweep's one INSERT ... SELECT, from rows that hold
-    # them under their own foreign keys (the membership or owner, the item's location and
-    # provider); PROTECT still refuses to delete a person or place the ledger names. Not
-    # checking them again in the database halves the cost of a sweep that claims a hundred
-    # thousand rows.
+    # Who and where are copied, in the sweep's INSERT ... SELECT, from rows that hold them
+    # under their own foreign keys (the membership or owner, the item's location and
+    # provider); PROTECT still refuses to delete a person or place the ledger names.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # delivery_recipient_idx starts with it
+        # delivery_waiting_idx holds it after the status for rows in flight (deleting a
+        # person - refused when the ledger names them - is the one query by recipient alone).
+        db_index=False,
         db_constraint=False,
     )
     audience = models.CharField(max_length=24, choices=Audience.choices)
@@ -329,6 +338,7 @@ class ReminderDelivery(models.Model):
         blank=True,
         related_name="+",
         db_index=False,  # delivery_notification_idx, where set
+        db_constraint=False,
     )
     claim_token = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -380,8 +390,15 @@ class ReminderDelivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next_idx"),
-            models.Index(fields=["recipient", "status"], name="delivery_recipient_idx"),
+            # The sweep's waiting recipients (status, then recipient in order), a digest's
+            # rows (status and recipient, then next_attempt_at) and rows left sending: only
+            # rows still in flight, so it stays small as the ledger grows, and marking a row
+            # sent, failed or skipped adds nothing to it.
+            models.Index(
+                fields=["status", "recipient", "next_attempt_at"],
+                condition=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                name="delivery_waiting_idx",
+            ),
             models.Index(
                 fields=["claim_token"],
                 condition=Q(claim_token__isnull=False),

@@ -3,9 +3,9 @@ them, and sending each reminder exactly once.
 
 Two phases, both safe to repeat and to run side by side:
 
-1. ``sweep()`` claims one ledger row per (item, due date, stage, recipient) with a few
-   ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` statements. However many reviews there
-   are, it is the same handful of queries; the ledger's unique constraints turn a re-run, a
+1. ``sweep()`` claims one ledger row per (item, due date, stage, recipient) with one
+   ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` statement. However many reviews there
+   are, it is the same three queries; the ledger's unique constraints turn a re-run, a
    retry or a concurrent sweep into inserting nothing. Only each item's *current* stage is
    claimed, so a sweep after days without one never sends a backlog.
 2. ``deliver_to(recipient_id=...)`` claims that person's pending rows with a conditional
@@ -127,29 +127,49 @@ def _tables():
     }
 
 
-def _insert(select_sql, params, *, item_column, now):
-    """Claim the rows `select_sql` yields; conflicts with existing ledger rows are no-ops."""
+# The ledger's item columns, in the order the INSERT names them.
+_ITEM_COLUMNS = {
+    "review": "review_id",
+    "escalation": "escalation_id",
+    "evidence_item": "evidence_item_id",
+}
+
+
+def _claim_due(today, now) -> int:
+    """Claim every reminder due today - reviews, escalations and expiring evidence - in one
+    INSERT ... SELECT; conflicts with ledger rows already there are no-ops. Returns the rows
+    claimed. Where two rules name the same person for the same item and stage, the first
+    rule's row is the one kept (the unique key has no audience)."""
     t = _tables()
-    item_cols = {
-        "review": "x.item_id, NULL, NULL",
-        "escalation": "NULL, x.item_id, NULL",
-        "evidence_item": "NULL, NULL, x.item_id",
-    }[item_column]
     stamp = _sql_datetime(now)
-    # "WHERE 1 = 1" settles SQLite's parsing ambiguity between a join's ON and the upsert's.
+    claims = (
+        ("review", _review_claims(today)),
+        ("escalation", _escalation_claims(today)),
+        ("evidence_item", _evidence_claims(today)),
+    )
+    parts, params = [], []
+    for kind, (select_sql, select_params) in claims:
+        column = _ITEM_COLUMNS[kind]
+        # Typed NULLs: a UNION settles each column's type branch by branch.
+        items = ", ".join(
+            "x.item_id" if c == column else "CAST(NULL AS BIGINT)" for c in _ITEM_COLUMNS.values()
+        )
+        # "WHERE 1 = 1" settles SQLite's parsing ambiguity between a join's ON and the upsert's.
+        parts.append(f"""
+            SELECT {items}, x.stage, x.due_on, x.user_id, x.audience, x.provider_id,
+                   x.location_id, '{DeliveryStatus.PENDING}', 0, '', %s, %s, %s
+            FROM ({select_sql}) x
+            WHERE 1 = 1""")  # noqa: S608 - ours, values are parameters
+        params += [stamp, stamp, stamp, *select_params]
     sql = f"""
-        INSERT INTO {t["D"]} (review_id, escalation_id, evidence_item_id, stage, due_on,
-                              recipient_id, audience,
-                              provider_id, location_id, status, attempts, error, created_at,
-                              updated_at, next_attempt_at)
-        SELECT {item_cols}, x.stage, x.due_on, x.user_id, x.audience, x.provider_id,
-               x.location_id, '{DeliveryStatus.PENDING}', 0, '', %s, %s, %s
-        FROM ({select_sql}) x
-        WHERE 1 = 1
+        INSERT INTO {t["D"]} ({", ".join(_ITEM_COLUMNS.values())}, stage, due_on,
+                              recipient_id, audience, provider_id, location_id, status,
+                              attempts, error, created_at, updated_at, next_attempt_at)
+        {" UNION ALL ".join(parts)}
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names and literals are ours; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp, stamp, stamp, *params])
+        cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 
 
@@ -341,13 +361,12 @@ def _evidence_claims(today):
 
 
 def sweep(*, today=None, now=None) -> SweepResult:
-    """Claim every reminder due now and say whose digests are waiting. Five queries."""
+    """Claim every reminder due now and say whose digests are waiting. Three queries: rows
+    left sending?, the claim, the recipients."""
     now = now or timezone.now()
     today = today or reviews.local_date(now)
     settled = _settle_interrupted(now)
-    claimed = _insert(*_review_claims(today), item_column="review", now=now)
-    claimed += _insert(*_escalation_claims(today), item_column="escalation", now=now)
-    claimed += _insert(*_evidence_claims(today), item_column="evidence_item", now=now)
+    claimed = _claim_due(today, now)
     recipients = list(
         ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("recipient_id")

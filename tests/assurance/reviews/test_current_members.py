@@ -164,5 +164,5 @@ def test_the_sweep_costs_the_same_queries_with_the_membership_checks(
 ):
     escalation(case, days=3, owner=deputy_manager)
     monthly_review(case, days=1)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(3):
         reminders.sweep()
