@@ -151,9 +151,7 @@ def test_judgements_are_confirmed_after_the_evidence_changed_as_the_service_writ
     assert active.evidence_changed().count() <= active.count() // 2
     # A closed case is read-only: nothing was added to it after it closed, and its judgement
     # was confirmed before.
-    for case in ImprovementCase.objects.filter(
-        location__provider=seeded, status=CaseStatus.CLOSED
-    ):
+    for case in ImprovementCase.objects.filter(location__provider=seeded, status=CaseStatus.CLOSED):
         closed = case.history.order_by("-history_date").first().history_date
         assert not case.evidence.filter(created_at__gt=closed).exists()
         assert not Reading.objects.filter(indicator__case=case, recorded_at__gt=closed).exists()
