@@ -225,6 +225,9 @@ def test_it_shows_in_full_only_the_cases_that_need_attention(provider, leader, t
     in_full = text[attention_start:others_start]
     table = text[others_start:]
     assert text.count("Needs attention:") == 12
+    # each in full: its figures, and its steps and escalations in a few words
+    flat = " ".join(in_full.split())
+    assert flat.count("Spread:") == flat.count("Steps: all 5 completed. Escalations: 1") == 12
     for title, reason in expected.items():
         if reason:
             assert title in in_full and title not in table, title
