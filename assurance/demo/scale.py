@@ -962,6 +962,12 @@ def _judgements(ctx, rng, plans, changes, confirming):
         judgement.confirmed_at = _confirmed_at(ctx, confirming, p, judgement, changes)
         judgement.confirmed_by_id = rm if judgement.confirmed_at else None
         new.append(judgement)
+    return _write_judgements(ctx, new, plans)
+
+
+def _write_judgements(ctx, new, plans):
+    """The judgements with their history (recorded, confirmed, superseded), confirmation rows
+    and key questions."""
     judgements = ctx.write.create(ProportionalityJudgement, new)
     versions = []
     for j in judgements:
