@@ -323,14 +323,6 @@ class Counts:
     def level_rows(self):
         return [(label, self.by_level.get(value, 0)) for value, label in InfluenceLevel.choices]
 
-    @property
-    def status_and_level_rows(self):
-        """Cases by status beside cases by judgement level, a row at a time."""
-        statuses = self.status_rows
-        levels = [*self.level_rows, ("No judgement yet", self.no_judgement)]
-        statuses += [("", "")] * (len(levels) - len(statuses))
-        return [(*status, *level) for status, level in zip(statuses, levels, strict=True)]
-
     def headline(self) -> list[tuple[str, int]]:
         """What the previous-quarter comparison sets side by side."""
         return [
@@ -416,6 +408,19 @@ def _indicator_line(indicator) -> str:
     ).description
 
 
+def _steps_line(steps) -> str:
+    """The case's five steps in a few words: how many are completed, and the first one not
+    yet (its number and artefact)."""
+    done = [step for step, _ in steps if step.completed_at]
+    if steps and len(done) == len(steps):
+        return f"all {len(steps)} completed"
+    pending = next(step for step, _ in steps if not step.completed_at) if steps else None
+    words = f"{len(done)} of {len(steps)} completed"
+    if pending is not None:
+        words += f"; not yet: step {pending.number}, {pending.artefact_label}"
+    return words
+
+
 def _digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -469,6 +474,7 @@ def quarterly_summary_data(
         view = views[row.id]
         view["reasons"], view["row"] = row.reasons, row
         view["indicator_lines"] = [_indicator_line(ind) for ind in view["indicators"]]
+        view["steps_line"] = _steps_line(view["steps"])
     briefs = rating_picture.briefs(locations, cutoff)
     attention, others = defaultdict(list), defaultdict(list)
     for row in rows:

@@ -39,7 +39,7 @@ from assurance.escalations.models import (
     EscalationStatus,
     EscalationTrigger,
 )
-from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.models import JudgementConfirmation, ProportionalityJudgement
 from assurance.judgement.readiness import LEVELS
 from assurance.organisations.models import Location, Membership, Provider, ServiceType, Team
 from assurance.reviews import cadence as cadences
@@ -187,18 +187,19 @@ class _Writer:
         return objs
 
     def history(self, model, versions):
-        """versions: (obj, when, type "+"/"~", user_id, {field: value overrides})."""
+        """versions: (obj, when, type "+"/"~", user_id, {field: value overrides}), and
+        optionally a sixth item, the change reason the service gives."""
         history_model = model.history.model
         fields = [f.attname for f in history_model.tracked_fields]
         rows = []
-        for obj, when, kind, user_id, overrides in versions:
+        for obj, when, kind, user_id, overrides, *reason in versions:
             values = {a: overrides.get(a, getattr(obj, a)) for a in fields}
             rows.append(
                 history_model(
                     history_date=when,
                     history_type=kind,
                     history_user_id=user_id,
-                    history_change_reason=None,
+                    history_change_reason=reason[0] if reason else None,
                     **values,
                 )
             )
@@ -459,10 +460,13 @@ def _location(ctx, index):
         plan["case"] = case
     _case_history(ctx, plans)
     _steps(ctx, rng, plans)
-    _indicators(ctx, rng, plans, active_teams)
+    readings = _indicators(ctx, rng, plans, active_teams)
     items = _evidence(ctx, rng, plans, active_teams)
     _links(ctx, rng, plans, items)
-    judgements = _judgements(ctx, rng, plans)
+    # Confirmations draw from a generator of their own, so the rest of the data does not
+    # depend on them.
+    confirming = random.Random(f"{ctx.provider.slug}:{index}:confirmations")  # noqa: S311
+    judgements = _judgements(ctx, rng, plans, _Changes(ctx, items, readings), confirming)
     _case_escalations(ctx, rng, plans, judgements)
     _reviews(ctx, rng, plans)
 
@@ -552,7 +556,11 @@ def _case_plan(ctx, rng, location, k, j):
     step_days = [began_on + timedelta(days=span * (n + 1) // 6) for n in range(done)]
     ended = None
     if status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN):
-        ended = ctx.at(ctx.today - timedelta(days=rng.randint(2, 40)), 16)
+        # Closed or withdrawn after its last completed step, never before.
+        end_day = ctx.today - timedelta(days=rng.randint(2, 40))
+        if step_days:
+            end_day = max(end_day, step_days[-1] + timedelta(days=2))
+        ended = ctx.at(end_day, 16)
     case = ImprovementCase(
         location=location,
         domain=domain,
@@ -584,6 +592,9 @@ def _case_plan(ctx, rng, location, k, j):
         "opened": opened,
         "step_days": step_days,
         "ended": ended,
+        # A closed or withdrawn case is read-only: nothing is added to it after it ended.
+        "last_day": timezone.localdate(ended) if ended else ctx.today,
+        "last_moment": ended or ctx.now,
     }
 
 
@@ -702,14 +713,16 @@ def _indicators(ctx, rng, plans, teams):
             )  # fmt: skip
     indicators = ctx.write.create(Indicator, indicators)
     ctx.write.created(Indicator, indicators, lambda o: o.created_at, lambda o: o.created_by_id)
+    plan_of = {p["case"].pk: p for p in plans}
     for ind in indicators:
         began = ind.case.improvement_began
+        plan = plan_of[ind.case_id]
         months = min(9, max(2, (ctx.today - began).days // 30))
         # Frontline indicators lag: some stall short of the target.
         reach = 1.05 if ind.side == "leadership" else rng.choice([0.7, 0.9, 1.02])
         for m in range(months):
             taken_on = began + timedelta(days=30 * (m + 1))
-            if taken_on > ctx.today:
+            if taken_on > plan["last_day"]:
                 break
             share = reach * (m + 1) / months
             value = ind.baseline + (ind.target - ind.baseline) * Decimal(f"{share:.3f}")
@@ -721,11 +734,15 @@ def _indicators(ctx, rng, plans, teams):
                     value=value.quantize(Decimal("0.01")),
                     team=rng.choice(teams) if ind.side == "frontline" else None,
                     recorded_by_id=ind.created_by_id,
-                    recorded_at=ctx.at(taken_on + timedelta(days=1), 12),
+                    recorded_at=min(ctx.at(taken_on + timedelta(days=1), 12), plan["last_moment"]),
                 )
             )
     readings = ctx.write.create(Reading, readings)
     ctx.write.created(Reading, readings, lambda o: o.recorded_at, lambda o: o.recorded_by_id)
+    by_case = {}
+    for reading in readings:
+        by_case.setdefault(reading.indicator.case_id, []).append(reading)
+    return by_case
 
 
 def _evidence(ctx, rng, plans, teams):
@@ -741,14 +758,17 @@ def _evidence(ctx, rng, plans, teams):
     for p in plans:
         case = p["case"]
         items = []
-        life = max((ctx.today - p["began_on"]).days, 1)
+        last_day, last_moment = p["last_day"], p["last_moment"]
+        life = max((last_day - p["began_on"]).days, 1)
         for e in range(p["n_evidence"]):
             source = SOURCES[(e + rng.randint(0, 3)) % 4]
             # Recent items are likelier: half of them inside the last 90 days.
             back = int(life * rng.random() ** 2) if rng.random() < 0.5 else rng.randint(0, 89)
-            occurred = ctx.today - timedelta(days=min(back, life))
+            occurred = last_day - timedelta(days=min(back, life))
             contradicts = rng.random() < 0.12
-            created = ctx.at(occurred + timedelta(days=rng.randint(0, 2)), 10 + e % 8)
+            created = min(
+                ctx.at(occurred + timedelta(days=rng.randint(0, 2)), 10 + e % 8), last_moment
+            )
             item = EvidenceItem(
                 case=case,
                 step_number=rng.randint(1, max(case.current_step, 1)),
@@ -763,7 +783,7 @@ def _evidence(ctx, rng, plans, teams):
             )
             roll = rng.random()
             if roll < 0.03:
-                item.withdrawn_at = min(created + timedelta(days=rng.randint(1, 30)), ctx.now)
+                item.withdrawn_at = min(created + timedelta(days=rng.randint(1, 30)), last_moment)
                 item.withdrawn_by_id = rm
                 item.withdrawn_reason = "Added to the wrong case: the audit belongs elsewhere."
             elif roll < 0.13:
@@ -842,9 +862,68 @@ def _links(ctx, rng, plans, items_by_case):
     )
 
 
-def _judgements(ctx, rng, plans):
+class _Changes:
+    """When a case's evidence and readings changed, from the rows just written: what the
+    judgement lists count as a change since a judgement (items added, withdrawn or lapsed,
+    readings recorded), so confirmations can be dated after what they confirm."""
+
+    def __init__(self, ctx, items_by_case, readings_by_case):
+        self.ctx = ctx
+        self.items = items_by_case
+        self.readings = readings_by_case
+
+    def since(self, case_id, moment, until) -> list[datetime]:
+        """The moments of the case's changes after `moment` and by `until`, in order."""
+        ctx, day = self.ctx, timezone.localdate(moment)
+        found = [r.recorded_at for r in self.readings.get(case_id, [])]
+        for item in self.items.get(case_id, []):
+            found.append(item.created_at)
+            if item.withdrawn_at:
+                found.append(item.withdrawn_at)
+            elif item.valid_until and day <= item.valid_until < ctx.today:
+                # Counted as lapsed from the day after its last valid day.
+                found.append(ctx.at(item.valid_until + timedelta(days=1), 0))
+        return sorted(m for m in found if moment < m <= until)
+
+
+CONFIRMED = "Confirmed against the current evidence"
+# Under-review cases whose Registered Manager has not yet confirmed the judgement since the
+# latest change (the rest are confirmed within a day or two of it, from My work).
+NOT_YET_CONFIRMED = 0.12
+
+
+def _confirmed_at(ctx, rng, plan, judgement, changes):
+    """When the Registered Manager last confirmed the judgement against the evidence, or
+    None when nothing changed since it was recorded or it has not been confirmed since.
+
+    A Registered Manager works through My work's "Judgements to confirm": most judgements
+    are confirmed at the end of the day of the latest change or the next day; a closed case
+    was confirmed before it closed (nothing is added to it after). A minority of
+    under-review cases wait: confirmed once after an earlier change, or not at all."""
+    limit = plan["last_moment"]
+    pending = changes.since(plan["case"].pk, judgement.recorded_at, limit)
+    if not pending:
+        return None
+    if plan["case"].status == CaseStatus.UNDER_REVIEW and rng.random() < NOT_YET_CONFIRMED:
+        if len(pending) < 2:
+            return None
+        earlier = rng.choice(pending[:-1])
+        moment = ctx.at(timezone.localdate(earlier), 17, rng.randint(0, 59))
+        return moment if earlier < moment < pending[-1] else None
+    latest = pending[-1]
+    day = timezone.localdate(latest) + timedelta(days=rng.randint(0, 1))
+    moment = ctx.at(day, 16, rng.randint(0, 59))
+    if moment <= latest:
+        moment = ctx.at(day + timedelta(days=1), 16, rng.randint(0, 59))
+    return max(min(moment, limit), latest)
+
+
+def _judgements(ctx, rng, plans, changes, confirming):
     """Step-5 judgements of cases that reached it; about one in five goes beyond what the
-    evidence supports (with its justification). Returns {case id: judgement}."""
+    evidence supports (with its justification). Most current ones were confirmed by the
+    Registered Manager after the evidence changed since (`_confirmed_at`), written as
+    `judgement_confirm` writes it: the confirmation row, the judgement's confirmed_at and
+    confirmed_by, and a history row at that moment. Returns {case id: judgement}."""
     rm = ctx.by_role[Role.REGISTERED_MANAGER]
     new = []
     for p in plans:
@@ -868,23 +947,50 @@ def _judgements(ctx, rng, plans):
                     superseded_at=recorded,
                 )
             )
-        new.append(
-            ProportionalityJudgement(
-                case=case,
-                level=level,
-                supportable_level=supportable,
-                overclaim_justification=OVERCLAIM_JUSTIFICATION if overclaim else "",
-                not_yet="Nights and weekends: the checks there are not consistent yet.",
-                rationale="Rechecks and observations show the change holding on most units; "
-                "the frontline indicator is still behind the leadership one.",
-                escalate=rng.random() < 0.1,
-                recorded_by_id=rm,
-                recorded_at=recorded,
-            )
+        judgement = ProportionalityJudgement(
+            case=case,
+            level=level,
+            supportable_level=supportable,
+            overclaim_justification=OVERCLAIM_JUSTIFICATION if overclaim else "",
+            not_yet="Nights and weekends: the checks there are not consistent yet.",
+            rationale="Rechecks and observations show the change holding on most units; "
+            "the frontline indicator is still behind the leadership one.",
+            escalate=rng.random() < 0.1,
+            recorded_by_id=rm,
+            recorded_at=recorded,
         )
+        judgement.confirmed_at = _confirmed_at(ctx, confirming, p, judgement, changes)
+        judgement.confirmed_by_id = rm if judgement.confirmed_at else None
+        new.append(judgement)
+    return _write_judgements(ctx, new, plans)
+
+
+def _write_judgements(ctx, new, plans):
+    """The judgements with their history (recorded, confirmed, superseded), confirmation rows
+    and key questions."""
     judgements = ctx.write.create(ProportionalityJudgement, new)
-    ctx.write.created(
-        ProportionalityJudgement, judgements, lambda o: o.recorded_at, lambda o: o.recorded_by_id
+    versions = []
+    for j in judgements:
+        as_recorded = {"superseded_at": None, "confirmed_at": None, "confirmed_by_id": None}
+        versions.append((j, j.recorded_at, "+", j.recorded_by_id, as_recorded))
+        if j.confirmed_at:
+            versions.append((j, j.confirmed_at, "~", j.confirmed_by_id, {}, CONFIRMED))
+        if j.superseded_at:
+            versions.append((j, j.superseded_at, "~", j.recorded_by_id, {}))
+    ctx.write.history(ProportionalityJudgement, versions)
+    ctx.write.create(
+        JudgementConfirmation,
+        [
+            JudgementConfirmation(
+                judgement=j,
+                confirmed_by_id=j.confirmed_by_id,
+                confirmed_at=j.confirmed_at,
+                supportable_level=j.supportable_level,
+                overclaim_justification=j.overclaim_justification,
+            )
+            for j in judgements
+            if j.confirmed_at
+        ],
     )
     through = ProportionalityJudgement.key_questions.through
     by_domain = {p["case"].pk: p["domain"] for p in plans}

@@ -225,6 +225,9 @@ def test_it_shows_in_full_only_the_cases_that_need_attention(provider, leader, t
     in_full = text[attention_start:others_start]
     table = text[others_start:]
     assert text.count("Needs attention:") == 12
+    # each in full: its figures, and its steps and escalations in a few words
+    flat = " ".join(in_full.split())
+    assert flat.count("Spread:") == flat.count("Steps: all 5 completed. Escalations: 1") == 12
     for title, reason in expected.items():
         if reason:
             assert title in in_full and title not in table, title
@@ -245,8 +248,8 @@ def test_the_pdf_has_a_contents_page_uk_dates_commentary_and_the_comparison(
     text = _text(out, layout=True)
     pages = text.split("\f")
     contents = next(p for p in pages if "Contents" in p)
-    assert re.search(r"Executive summary \.{5,} *\d+", contents)
-    assert re.search(r"Site 1 \.{5,} *\d+", contents)
+    assert re.search(r"Executive summary +\.{5,} *\d+", contents)
+    assert re.search(r"Site 1 +\.{5,} *\d+", contents)
     # UK dates only: "3 December 2026", never 03/12/26, 2026-12-03 or 3 Dec 2026
     flat = " ".join(text.split())
     assert re.search(

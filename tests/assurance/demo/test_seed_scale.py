@@ -123,3 +123,37 @@ def test_the_seeded_pages_render(seeded, client):
 def test_the_quarterly_report_data_gathers(seeded):
     context = data.quarterly_data(seeded, quarter_of(timezone.localdate()))
     assert context
+
+
+def test_judgements_are_confirmed_after_the_evidence_changed_as_the_service_writes_it(seeded):
+    from assurance.cases.models import Reading
+    from assurance.judgement.models import JudgementConfirmation
+
+    current = ProportionalityJudgement.objects.current().filter(case__location__provider=seeded)
+    confirmed = current.exclude(confirmed_at=None)
+    assert confirmed.exists()
+    for j in confirmed:
+        confirmation = JudgementConfirmation.objects.get(judgement=j)
+        assert (confirmation.confirmed_at, confirmation.confirmed_by_id) == (
+            j.confirmed_at,
+            j.confirmed_by_id,
+        )
+        assert confirmation.supportable_level == j.supportable_level
+        rows = list(j.history.order_by("history_date", "history_id"))
+        assert rows[0].history_type == "+" and rows[0].confirmed_at is None
+        assert rows[0].history_date == j.recorded_at
+        assert rows[-1].history_type == "~" and rows[-1].history_date == j.confirmed_at
+        assert rows[-1].confirmed_at == j.confirmed_at
+        assert rows[-1].history_change_reason == scale.CONFIRMED
+        assert j.recorded_at < j.confirmed_at <= timezone.now()
+    # Only a minority still waits to be confirmed since the latest change.
+    active = current.filter(case__status=CaseStatus.UNDER_REVIEW)
+    assert active.evidence_changed().count() <= active.count() // 2
+    # A closed case is read-only: nothing was added to it after it closed, and its judgement
+    # was confirmed before.
+    for case in ImprovementCase.objects.filter(location__provider=seeded, status=CaseStatus.CLOSED):
+        closed = case.history.order_by("-history_date").first().history_date
+        assert not case.evidence.filter(created_at__gt=closed).exists()
+        assert not Reading.objects.filter(indicator__case=case, recorded_at__gt=closed).exists()
+        for j in current.filter(case=case).exclude(confirmed_at=None):
+            assert j.confirmed_at <= closed
