@@ -41,6 +41,7 @@ from assurance.escalations.models import (
 )
 from assurance.judgement.models import JudgementConfirmation, ProportionalityJudgement
 from assurance.judgement.readiness import LEVELS
+from assurance.judgement.services import CONFIRMED_REASON
 from assurance.organisations.models import Location, Membership, Provider, ServiceType, Team
 from assurance.reviews import cadence as cadences
 from assurance.reviews.models import Review, ReviewKind, ReviewOutcome, ReviewStatus
@@ -886,7 +887,6 @@ class _Changes:
         return sorted(m for m in found if moment < m <= until)
 
 
-CONFIRMED = "Confirmed against the current evidence"
 # Under-review cases whose Registered Manager has not yet confirmed the judgement since the
 # latest change (the rest are confirmed within a day or two of it, from My work).
 NOT_YET_CONFIRMED = 0.12
@@ -974,7 +974,7 @@ def _write_judgements(ctx, new, plans):
         as_recorded = {"superseded_at": None, "confirmed_at": None, "confirmed_by_id": None}
         versions.append((j, j.recorded_at, "+", j.recorded_by_id, as_recorded))
         if j.confirmed_at:
-            versions.append((j, j.confirmed_at, "~", j.confirmed_by_id, {}, CONFIRMED))
+            versions.append((j, j.confirmed_at, "~", j.confirmed_by_id, {}, CONFIRMED_REASON))
         if j.superseded_at:
             versions.append((j, j.superseded_at, "~", j.recorded_by_id, {}))
     ctx.write.history(ProportionalityJudgement, versions)

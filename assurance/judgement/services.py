@@ -124,6 +124,10 @@ def _raise_overclaim(actor, judgement, supportable, justification):
     )
 
 
+# The history's reason for a confirmation (the scale seed writes the same).
+CONFIRMED_REASON = "Confirmed against the current evidence"
+
+
 @records_actor
 def judgement_confirm(*, actor, actor_roles, judgement, overclaim_justification=""):
     """The Registered Manager has looked at the changed evidence and the judgement stands.
@@ -157,7 +161,7 @@ def judgement_confirm(*, actor, actor_roles, judgement, overclaim_justification=
         locked.overclaim_justification = justification
         locked.confirmed_at = now
         locked.confirmed_by = actor
-        locked._change_reason = "Confirmed against the current evidence"
+        locked._change_reason = CONFIRMED_REASON
         locked.save()
         if justification:
             _raise_overclaim(actor, locked, supportable, justification)

@@ -11,6 +11,7 @@ from assurance.cases.models import CaseStatus, ImprovementCase, StepRecord
 from assurance.demo import scale
 from assurance.escalations.models import Escalation
 from assurance.judgement.models import ProportionalityJudgement
+from assurance.judgement.services import CONFIRMED_REASON
 from assurance.organisations.models import Membership, Provider
 from assurance.reviews.models import Review
 from domains.roles import Role
@@ -144,7 +145,7 @@ def test_judgements_are_confirmed_after_the_evidence_changed_as_the_service_writ
         assert rows[0].history_date == j.recorded_at
         assert rows[-1].history_type == "~" and rows[-1].history_date == j.confirmed_at
         assert rows[-1].confirmed_at == j.confirmed_at
-        assert rows[-1].history_change_reason == scale.CONFIRMED
+        assert rows[-1].history_change_reason == CONFIRMED_REASON  # as the service writes it
         assert j.recorded_at < j.confirmed_at <= timezone.now()
     # Only a minority still waits to be confirmed since the latest change.
     active = current.filter(case__status=CaseStatus.UNDER_REVIEW)
