@@ -38,7 +38,11 @@ from assurance.escalations.models import Escalation
 from assurance.judgement import readiness
 from assurance.judgement import services as judgement_services
 from assurance.judgement.figures import case_readiness, evidence_fingerprint, fingerprint_changes
-from assurance.judgement.models import InfluenceLevel, ProportionalityJudgement
+from assurance.judgement.models import (
+    InfluenceLevel,
+    ProportionalityJudgement,
+    count_changes,
+)
 from assurance.organisations.access import (
     get_location_for_user,
     get_provider_for_user,
@@ -255,19 +259,26 @@ def _load(case):
     teams = list(Team.objects.filter(location_id=case.location_id))  # archived too: as of
     judgements = list(
         ProportionalityJudgement.objects.filter(case=case)
-        .with_changes()
         .select_related("recorded_by", "confirmed_by")
         .prefetch_related("key_questions")
     )
     escalations = list(
         Escalation.objects.filter(case=case).with_overdue_flag().select_related("owner")
     )
+    evidence = evidence_summary.rows_for_figures(case)
+    # What changed since each judgement, counted in the rows loaded here (what
+    # `with_changes()` would annotate, without five more subqueries to build).
+    readings = [reading for indicator in indicators for reading in indicator.readings.all()]
+    for judgement in judgements:
+        changes = count_changes(judgement, evidence=evidence, readings=readings)
+        for name, count in changes.items():
+            setattr(judgement, name, count)
     return {
         "escalations": escalations,
         "steps": steps,
-        "evidence": evidence_summary.rows_for_figures(case),
+        "evidence": evidence,
         "latest_evidence": evidence_summary.latest(case),
-        "evidence_counts": evidence_summary.counts(evidence_summary.count_row(case)),
+        "evidence_counts": evidence_summary.counts(evidence_summary.counts_of(evidence)),
         "indicators": indicators,
         "links": links,
         "checks": checks,

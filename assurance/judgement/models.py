@@ -110,6 +110,32 @@ def _changes_since(today=None) -> dict:
     }
 
 
+def count_changes(judgement, *, evidence, readings, today=None) -> dict:
+    """What `with_changes` annotates on `judgement`, counted in rows a page already loaded:
+    every evidence item of its case (with created_at, withdrawn_at, valid_until and stance)
+    and every reading of its indicators (with recorded_at). The same rules as
+    `_changes_since`, one attribute name of CHANGE_ATTRIBUTES to each count."""
+    today = today or timezone.localdate()
+    basis = judgement.confirmed_at or judgement.recorded_at
+    basis_day = timezone.localdate(basis)
+    added = [item for item in evidence if item.created_at > basis]
+    return {
+        "changes_added": len(added),
+        "changes_contradicting": sum(1 for item in added if item.stance != Stance.SUPPORTS),
+        "changes_withdrawn": sum(
+            1 for item in evidence if item.withdrawn_at is not None and item.withdrawn_at > basis
+        ),
+        "changes_expired": sum(
+            1
+            for item in evidence
+            if item.withdrawn_at is None
+            and item.valid_until is not None
+            and basis_day <= item.valid_until < today
+        ),
+        "changes_readings": sum(1 for reading in readings if reading.recorded_at > basis),
+    }
+
+
 class ProportionalityJudgement(models.Model):
     """The Registered Manager's step-5 judgement, with the evidence it rested on.
 

@@ -1,5 +1,6 @@
 """Evidence changed since the judgement shows wherever people look (hole 13 of "Honest
-figures over time"): case lists, My work, the quarterly review page, a notification."""
+figures over time"): case lists, My work, the case page, the quarterly review page, a
+notification."""
 
 import pytest
 from django.urls import reverse
@@ -62,6 +63,9 @@ def test_hole_13_the_change_shows_on_lists_my_work_and_as_a_notification(
     )
     my_work = client.get(reverse("casework:my_work")).content.decode()
     assert "Judgements to confirm" in my_work and judged.title in my_work
+    # The case page counts the same changes in the rows it loaded for its figures.
+    page = client.get(reverse("casework:case_detail", args=[judged.uuid])).content.decode()
+    assert "(1 item added, 1 item contradicting)" in page
 
     notice = Notification.objects.get(user=registered_manager)
     assert notice.title == "Evidence changed since the judgement"
