@@ -31,7 +31,10 @@ class EvidenceItem(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(
-        "assurance.ImprovementCase", on_delete=models.PROTECT, related_name="evidence"
+        "assurance.ImprovementCase",
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        db_index=False,  # the indexes below start with it
     )
     step_number = models.PositiveSmallIntegerField("added at step")
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -85,6 +88,19 @@ class EvidenceItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "occurred_on"]),
+            # What changed in a case since its judgement (judgement.models._changes_since),
+            # each kind one index probe per judgement, for lists that filter on it.
+            models.Index(fields=["case", "created_at"], name="evidence_case_added_idx"),
+            models.Index(
+                fields=["case", "withdrawn_at"],
+                condition=Q(withdrawn_at__isnull=False),
+                name="evidence_case_withdrawn_idx",
+            ),
+            models.Index(
+                fields=["case", "valid_until"],
+                condition=Q(withdrawn_at__isnull=True, valid_until__isnull=False),
+                name="evidence_case_expiry_idx",
+            ),
             # Current evidence by the date it stops counting (My work, expiry reminders).
             models.Index(
                 fields=["valid_until"],

@@ -121,7 +121,12 @@ class Indicator(models.Model):
 
 class Reading(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="readings")
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="readings",
+        db_index=False,  # reading_recorded_idx starts with it
+    )
     taken_on = models.DateField("date")
     value = models.DecimalField(max_digits=12, decimal_places=2)
     team = models.ForeignKey(
@@ -136,6 +141,11 @@ class Reading(models.Model):
 
     class Meta:
         ordering = ["taken_on", "id"]
+        indexes = [
+            # Readings recorded since a judgement (judgement.models._changes_since): one
+            # probe per indicator, not a scan of its readings.
+            models.Index(fields=["indicator", "recorded_at"], name="reading_recorded_idx"),
+        ]
 
     def __str__(self):
         return f"{self.indicator}: {self.value} on {self.taken_on}"
