@@ -175,6 +175,7 @@ def _pages(provider):
     location = provider.locations.order_by("cqc_location_id").first()
     case = scale.big_case(provider)
     wanted = [
+        ("Home (Registered Manager)", "registered.manager", "organisations:home", []),
         ("My work (Registered Manager)", "registered.manager", "casework:my_work", []),
         ("My work (Senior Leader)", "senior.leader", "casework:my_work", []),
         ("Provider overview", "senior.leader", "organisations:provider_detail", [provider.slug]),

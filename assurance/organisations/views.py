@@ -30,28 +30,38 @@ from assurance.organisations.permissions import (
 )
 
 MEMBERS_PAGE_SIZE = 50
+HOME_PAGE_SIZE = 24  # roles, and services, on the home page
 
 
 @login_required
 def home(request):
-    memberships = (
+    """The person's roles and the services they can see, each a paged list: a Registered
+    Manager of 200 locations holds 200 roles."""
+    memberships = paginate(
+        request,
         Membership.objects.current()
         .filter(user=request.user)
         .select_related("provider", "location")
-        .order_by("provider__name", "location__name", "role")
+        .order_by("provider__name", "location__name", "role", "id"),
+        HOME_PAGE_SIZE,
+        param="roles_page",
+        region="role-list",
+        label="Pages of your roles",
     )
-    locations = (
+    locations = paginate(
+        request,
         visible_locations(request.user)
         .select_related("provider")
-        .order_by("provider__name", "name")
+        .order_by("provider__name", "name", "id"),
+        HOME_PAGE_SIZE,
+        param="services_page",
+        region="service-list",
+        label="Pages of your services",
     )
-    providers = {}
-    for location in locations:
-        providers.setdefault(location.provider, []).append(location)
     return render(
         request,
         "assurance/home.html",
-        {"memberships": memberships, "providers": providers},
+        {"memberships": memberships, "locations": locations},
     )
 
 

@@ -31,6 +31,7 @@ from tests.factories import LocationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 ROWS = 50
+HOME_QUERIES = 7
 
 # --- rows, built in bulk (what the lists read, not how they came about) --------------------------
 
@@ -177,6 +178,18 @@ def _locations(ctx, n, start):
         LocationFactory(provider=ctx["location"].provider, name=f"Zeta home {i:03d}")
 
 
+def _roles(ctx, n, start):
+    """More locations where the Registered Manager holds the role."""
+    for i in range(start, start + n):
+        location = LocationFactory(provider=ctx["location"].provider, name=f"Zeta home {i:03d}")
+        Membership.objects.create(
+            user=ctx["registered_manager"],
+            provider=location.provider,
+            location=location,
+            role=Role.REGISTERED_MANAGER,
+        )
+
+
 def _evidence(ctx, n, start):
     case = _cases(ctx, 1, start)[0]
     category = EvidenceCategory.objects.get(name="Processes")
@@ -308,6 +321,22 @@ LISTS = {
         "",
         29,
     ),
+    "home roles": (
+        "registered_manager",
+        lambda c: reverse("organisations:home"),
+        _roles,
+        "role-list",
+        "",
+        HOME_QUERIES,
+    ),
+    "home services": (
+        "senior_leader",
+        lambda c: reverse("organisations:home"),
+        _locations,
+        "service-list",
+        "",
+        HOME_QUERIES,
+    ),
     "evidence register": (
         "registered_manager",
         lambda c: reverse("evidence:location_register", args=[c["location"].uuid]),
@@ -324,6 +353,8 @@ PAGE_PARAMS = {
     "monthly-due-list": "due_page",
     "member-list": "members_page",
     "location-list": "locations_page",
+    "role-list": "roles_page",
+    "service-list": "services_page",
 }
 
 
@@ -397,6 +428,8 @@ FRAGMENTS = {
         "location members",
         "provider members",
         "provider locations",
+        "home roles",
+        "home services",
     }
     and name != "evidence register"
 }
