@@ -1,5 +1,5 @@
 """The provider quarterly report designed for scale: cases that need attention in full, the
-rest in a table; the evidence index as a workbook; contents, UK dates, file names,
+rest one line each; the evidence index as a workbook; contents, UK dates, file names,
 commentary and the previous-quarter comparison."""
 
 import re
