@@ -3,8 +3,8 @@
 What a senior leader reads: the executive summary with the previous quarter side by side;
 one page at most for each location (its rating picture in brief, cases by status and level,
 judgements above the evidence, stale judgements, overdue escalations and reviews); in full
-only the cases that need their attention (`ATTENTION`); every other case as a row of a
-compact table. The evidence index is not in the PDF: it is a workbook attached to the same
+only the cases that need their attention (`ATTENTION`); every other case as one line of a
+compact list. The evidence index is not in the PDF: it is a workbook attached to the same
 run (reports/evidence_index.py).
 
 Every case is read as a row of a few columns, and everything about its evidence, readings

@@ -396,6 +396,17 @@ class Brief:
     def in_the_round(self) -> bool:
         return self.framework is not None and self.framework.method == Method.IN_THE_ROUND
 
+    @property
+    def nothing_recorded(self) -> bool:
+        """No published rating for any key question and none of the location's own: no
+        quality statement scored (scored framework) or no judgement (in the round). A report
+        says so in a sentence instead of a table of dashes."""
+        if any(published for _, published, _ in self.rows):
+            return False
+        if self.in_the_round:
+            return not any(judgement for _, _, judgement in self.rows)
+        return self.scored == 0
+
 
 def briefs(locations, as_of=None) -> dict:
     """{location id: Brief} as recorded by `as_of` (default: now), each location under the

@@ -1,5 +1,5 @@
 """The provider quarterly report designed for scale: cases that need attention in full, the
-rest in a table; the evidence index as a workbook; contents, UK dates, file names,
+rest one line each; the evidence index as a workbook; contents, UK dates, file names,
 commentary and the previous-quarter comparison."""
 
 import re
@@ -406,3 +406,59 @@ def test_the_render_command_writes_the_index(provider, leader, tmp_path):
     # two cases of two items, and one item added after the judgement of the second
     assert sum(1 for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]) == 5
     assert Location.objects.count() == 1
+
+
+def _location_page(html, location):
+    start = html.index(f'<section class="location-page" id="location-{location.pk}">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_location_with_no_rating_recorded_gets_a_sentence_not_a_table_of_dashes(
+    provider, location, registered_manager, senior_leader
+):
+    from assurance.organisations.access import roles_at_location
+    from assurance.rating import services as rating_services
+    from domains.models import QualityStatement
+    from reports import rendering
+    from tests.builders import load_fictional_framework, record_self_judgement, switch_framework
+
+    quiet = LocationFactory(provider=provider, name="Quiet House")
+    round_judged = LocationFactory(provider=provider, name="Round House")
+    round_quiet = LocationFactory(provider=provider, name="Round Quiet")
+    fictional = load_fictional_framework()
+    for place in (round_judged, round_quiet):
+        switch_framework(place, fictional, senior_leader, effective_on=timezone.localdate())
+    rating_services.statement_score_add(
+        actor=registered_manager,
+        actor_roles=roles_at_location(registered_manager, location),
+        location=location,
+        quality_statement=QualityStatement.objects.get(
+            key_question__framework__slug="saf-2024", code="S1"
+        ),
+        score=3,
+        assessed_on=timezone.localdate(),
+        rationale="Scored 3.",
+    )
+    round_manager = UserFactory(username="round-rm")
+    Membership.objects.create(
+        user=round_manager, provider=provider, location=round_judged, role="registered_manager"
+    )
+    record_self_judgement(round_judged, round_manager, "safe", "Good")
+    context = quarterly.quarterly_summary_data(provider, quarter_of(timezone.localdate()))
+    briefs = {page.location: page.rating for page in context["pages"]}
+    assert [briefs[p].nothing_recorded for p in (location, quiet, round_judged, round_quiet)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    html = rendering.render_html(rendering.TEMPLATES["quarterly_summary"], context)
+    for place in (location, round_judged):
+        assert '<table class="brief">' in _location_page(html, place), place
+    for place, words in [
+        (quiet, "none of the 34 quality statements is scored yet"),
+        (round_quiet, "no key question has a judgement in the round yet"),
+    ]:
+        page = _location_page(html, place)
+        assert '<table class="brief">' not in page, place
+        assert "no published rating is recorded" in page and words in page, place
