@@ -256,16 +256,19 @@ class ReminderDelivery(models.Model):
     at once send each reminder once.
 
     A sweep can claim a hundred thousand rows at once, and a digest then writes each of its
-    rows three times, so the table carries only the indexes its queries use (the foreign
-    keys' own indexes are left out where a unique constraint or an index below already
-    starts with that column, and the claim token and notification are indexed only where
-    set; one index serves both the sweep's "whose digests are waiting" and a digest's own
-    rows) and checks no foreign key in the database: every one of them is copied, in the
-    sweep's INSERT ... SELECT or a digest's claim, from the row it names, read in the same
-    statement or transaction. A check in the database costs one lookup (and a row lock on
-    the item) per ledger row, which was half the cost of a sweep. PROTECT still refuses, in
-    Django, to delete anything the ledger names, and nothing deletes reviews, escalations,
-    evidence or notifications."""
+    rows twice (claimed, then sent). Neither write can be a HOT update (both change the
+    status, which the waiting index holds), so each adds an entry to every index the row is
+    in: the table carries only the indexes its queries use. The foreign keys' own indexes
+    are left out where a unique constraint or an index below already starts with that
+    column; the claim token and the notification have none (a digest finds its rows by id
+    or through the waiting index, a settling sweep among the few rows still sending, and
+    nothing looks rows up by their notification); one index serves both the sweep's "whose
+    digests are waiting" and a digest's own rows. The table checks no foreign key in the
+    database: every one is copied, in the sweep's INSERT ... SELECT or a digest's claim,
+    from the row it names, read in the same statement or transaction. A check in the
+    database costs one lookup (and a row lock on the item) per ledger row, which was half
+    the cost of a sweep. PROTECT still refuses, in Django, to delete anything the ledger
+    names, and nothing deletes reviews, escalations, evidence or notifications."""
 
     review = models.ForeignKey(
         Review,
@@ -337,15 +340,16 @@ class ReminderDelivery(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,  # delivery_notification_idx, where set
+        db_index=False,  # nothing looks ledger rows up by their notification
         db_constraint=False,
     )
     claim_token = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # When the mail server accepted the digest: written as soon as send() returns, before the
-    # row is marked sent, so an interrupted row is resent only if it was never accepted.
+    # When the mail server accepted the digest. As soon as send() returns it is written on one
+    # of the digest's rows (they share the claim token), then on every row as they are marked
+    # sent, so a digest interrupted in between is recorded as sent, never resent.
     accepted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -391,23 +395,14 @@ class ReminderDelivery(models.Model):
         ]
         indexes = [
             # The sweep's waiting recipients (status, then recipient in order), a digest's
-            # rows (status and recipient, then next_attempt_at) and rows left sending: only
-            # rows still in flight, so it stays small as the ledger grows, and marking a row
-            # sent, failed or skipped adds nothing to it.
+            # rows (status and recipient, then next_attempt_at; status and recipient again
+            # when they are marked sent) and rows left sending: only rows still in flight,
+            # so it stays small as the ledger grows, and marking a row sent, failed or
+            # skipped adds nothing to it.
             models.Index(
                 fields=["status", "recipient", "next_attempt_at"],
                 condition=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
                 name="delivery_waiting_idx",
-            ),
-            models.Index(
-                fields=["claim_token"],
-                condition=Q(claim_token__isnull=False),
-                name="delivery_claim_token_idx",
-            ),
-            models.Index(
-                fields=["notification"],
-                condition=Q(notification__isnull=False),
-                name="delivery_notification_idx",
             ),
             models.Index(fields=["location", "-created_at"], name="delivery_location_idx"),
             models.Index(fields=["provider", "-created_at"], name="delivery_provider_idx"),

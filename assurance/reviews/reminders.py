@@ -15,15 +15,17 @@ Two phases, both safe to repeat and to run side by side:
    to REMINDER_MAX_ATTEMPTS; after that the failure stays on the ledger for managers to see.
 
 A worker can die while rows are "sending". As soon as ``send()`` returns - the mail server
-has accepted the digest - the rows record ``accepted_at``, and only then are they marked
-sent. After REMINDER_SENDING_LEASE_SECONDS the sweep settles rows left "sending":
+has accepted the digest - one of its rows records ``accepted_at`` (a one-row write: the
+digest's rows share a claim token), and only then are they all marked sent. After
+REMINDER_SENDING_LEASE_SECONDS the sweep settles rows left "sending":
 
-- accepted ones are marked sent (at their acceptance): an accepted digest is never sent twice;
+- those of an accepted digest are marked sent (at its acceptance): an accepted digest is
+  never sent twice;
 - the rest were interrupted before the server accepted them, so they go back to pending and
   are sent again, once, in the person's next digest (failed if that was the last attempt).
 
-The one window left is between the server's reply and the ``accepted_at`` write (a single
-UPDATE): a worker killed exactly there would have its digest sent again.
+The one window left is between the server's reply and that one-row write: a worker killed
+exactly there would have its digest sent again.
 """
 
 import functools
@@ -38,7 +40,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -377,30 +379,49 @@ def sweep(*, today=None, now=None) -> SweepResult:
 
 
 def _settle_interrupted(now) -> dict:
-    """Rows left "sending" past their lease (their worker stopped): accepted ones are sent;
-    the others are pending again for one more digest, or failed on their last attempt."""
+    """Rows left "sending" past their lease (their worker stopped): those of a digest the mail
+    server accepted are sent (at its acceptance); the others are pending again for one more
+    digest, or failed on their last attempt.
+
+    A digest records its acceptance on one of its rows (see `_record_acceptance`); its other
+    rows share that row's claim token, so the whole digest is settled as accepted."""
     lease = timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
     stopped = ReminderDelivery.objects.filter(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
     )
     if not stopped.exists():  # the usual case: one cheap query
         return {}
-    accepted = stopped.filter(accepted_at__isnull=False).update(
+    # One row per accepted digest (a handful at most: the workers that stopped mid-digest).
+    digests = dict(
+        stopped.filter(accepted_at__isnull=False, claim_token__isnull=False).values_list(
+            "claim_token", "accepted_at"
+        )
+    )
+    accepted_at = F("accepted_at")
+    if digests:
+        accepted_at = Coalesce(
+            F("accepted_at"),
+            Case(*(When(claim_token=t, then=Value(at)) for t, at in digests.items())),
+        )
+    accepted = stopped.filter(
+        Q(accepted_at__isnull=False) | Q(claim_token__in=list(digests))
+    ).update(
         status=DeliveryStatus.SENT,
-        sent_at=F("accepted_at"),
+        sent_at=accepted_at,
+        accepted_at=accepted_at,
         error="",
         claim_token=None,
         updated_at=now,
     )
-    not_accepted = stopped.filter(accepted_at__isnull=True)
-    gave_up = not_accepted.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+    # What is left sending was never accepted.
+    gave_up = stopped.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         status=DeliveryStatus.FAILED,
         error="Interrupted before the mail server accepted it (the worker stopped), on the "
         "last attempt: not sent.",
         claim_token=None,
         updated_at=now,
     )
-    requeued = not_accepted.update(
+    requeued = stopped.update(
         status=DeliveryStatus.PENDING,
         error="Interrupted before the mail server accepted it (the worker stopped); "
         "it will be sent again.",
@@ -827,7 +848,7 @@ def _record_failure(rows, token, exc, now) -> int | None:
         by_attempts.setdefault(row.attempts, []).append(row.pk)
     for attempts, ids in by_attempts.items():
         mine = ReminderDelivery.objects.filter(
-            pk__in=ids, claim_token=token, status=DeliveryStatus.SENDING
+            _only(ids), claim_token=token, status=DeliveryStatus.SENDING
         )
         if permanent or attempts >= settings.REMINDER_MAX_ATTEMPTS:
             mine.update(status=DeliveryStatus.FAILED, error=error, updated_at=now)
@@ -853,10 +874,27 @@ def _test_pause(point):
         time.sleep(settings.REMINDER_TEST_DELAY_SECONDS)
 
 
+def _record_acceptance(rows, token, accepted_at) -> None:
+    """The mail server has accepted the digest: say so on one of its rows, in one small write
+    (the window in which a stopped worker's digest would be sent again). Its other rows share
+    the claim token, which is how the sweep settles them if the worker stops before
+    `_mark_sent`."""
+    ReminderDelivery.objects.filter(
+        pk=min(row.pk for row in rows), claim_token=token, status=DeliveryStatus.SENDING
+    ).update(accepted_at=accepted_at, updated_at=accepted_at)
+
+
 def _mark_sent(rows, token, *, accepted_at, now) -> int:
-    # The token's rows still sending are exactly `rows` (the skipped ones lost the token).
-    return ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=accepted_at, error="", updated_at=now
+    # The token's rows still sending are exactly `rows` (the skipped ones lost the token),
+    # found through the waiting index by status and recipient (no list of ids to pass).
+    return ReminderDelivery.objects.filter(
+        status=DeliveryStatus.SENDING, recipient_id=rows[0].recipient_id, claim_token=token
+    ).update(
+        status=DeliveryStatus.SENT,
+        sent_at=accepted_at,
+        accepted_at=accepted_at,
+        error="",
+        updated_at=now,
     )
 
 
@@ -891,9 +929,7 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
     # The mail server has it: record that first, so that from here on a stopped worker's
     # rows are recorded as sent, never sent again.
     accepted_at = timezone.now()
-    ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
-        accepted_at=accepted_at, updated_at=accepted_at
-    )
+    _record_acceptance(live, token, accepted_at)
     _test_pause("after_accept")
     _mark_sent(live, token, accepted_at=accepted_at, now=now)
     result.sent = items
