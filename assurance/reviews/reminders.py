@@ -30,11 +30,11 @@ exactly there would have its digest sent again.
 
 import functools
 import logging
+import operator
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -458,15 +458,22 @@ class Item:
         return f"{self.due_on.day} {self.due_on:%B %Y}"
 
     def as_json(self):
+        due_on, due_label = _date_json(self.due_on)
         return {
             "label": self.label,
             "path": self.path,
             "stage": self.stage,
             "stage_label": self.stage_label,
-            "due_on": self.due_on.isoformat(),
-            "due_label": f"{self.due_on:%-d %b %Y}",
+            "due_on": due_on,
+            "due_label": due_label,
             "next_level": self.next_level,
         }
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_json(day) -> tuple[str, str]:
+    # A notification can carry thousands of items due on a few dozen days.
+    return day.isoformat(), f"{day:%-d %b %Y}"
 
 
 def item_label(row) -> str:
@@ -497,26 +504,28 @@ def _path_pattern(name, script_prefix) -> str:
     return reverse(name, args=[_UUID_MARK]).replace(str(_UUID_MARK), "{}")
 
 
-def _path(name, value) -> str:
-    return _path_pattern(name, get_script_prefix()).format(value)
+def _path(name, value, script_prefix) -> str:
+    return _path_pattern(name, script_prefix or get_script_prefix()).format(value)
 
 
-def item_path(row) -> str:
+def item_path(row, script_prefix=None) -> str:
     if row.evidence_item_id:
-        return _path("casework:case_detail", row.evidence_item.case.uuid) + "#evidence"
+        return (
+            _path("casework:case_detail", row.evidence_item.case.uuid, script_prefix) + "#evidence"
+        )
     if row.review_id:
-        return _path("reviews:review_detail", row.review.uuid)
-    return _path("escalations:escalation_detail", row.escalation.uuid)
+        return _path("reviews:review_detail", row.review.uuid, script_prefix)
+    return _path("escalations:escalation_detail", row.escalation.uuid, script_prefix)
 
 
-def describe(row) -> Item:
+def describe(row, script_prefix=None) -> Item:
     """What the reminder says (worked out once per row: the notification and the email
-    show the same thing)."""
+    show the same thing). A caller describing many rows passes get_script_prefix()."""
     item = getattr(row, "_described", None)
     if item is None:
         item = row._described = Item(
             label=item_label(row),
-            path=item_path(row),
+            path=item_path(row, script_prefix),
             stage=row.stage,
             stage_label=reviews.STAGE_LABELS[row.stage],
             due_on=row.due_on,
@@ -656,35 +665,59 @@ class DeliveryResult:
 
 
 # What a digest reads of each claimed row and the item it is about: flat values rather than
-# model instances, as a digest can hold tens of thousands of rows. `_claimed_row` gives them
-# the shape of a ledger row with its related objects, so describe() and the rules read both.
+# model instances, as a digest can hold tens of thousands of rows, and only what describe()
+# and the rules read (the recipient is read once, not on every row). `_claimed_row` gives
+# them the shape of a ledger row with its related objects, so describe() and the rules read
+# both.
 _ROW_OWN = (
     "id", "review_id", "escalation_id", "evidence_item_id", "stage", "due_on", "audience",
     "provider_id", "location_id", "attempts", "notification_id",
 )  # fmt: skip
-_ROW_VALUES = _ROW_OWN + (
-    "recipient__email", "recipient__username", "recipient__first_name",
+_REVIEW = (
     "review__uuid", "review__kind", "review__status", "review__due_on", "review__case_id",
-    "review__period_label", "review__period_start", "review__period_end",
-    "review__location__name", "review__provider__name",
-    "review__case__title", "review__case__status",
+    "review__period_start", "review__period_end", "review__location__name",
+    "review__provider__name", "review__case__title", "review__case__status",
+)  # fmt: skip
+_ESCALATION = (
     "escalation__uuid", "escalation__status", "escalation__due_on", "escalation__case_id",
     "escalation__action", "escalation__provider__name", "escalation__case__title",
     "escalation__case__status", "escalation__case__location__name",
+)  # fmt: skip
+_EVIDENCE = (
     "evidence_item__summary", "evidence_item__valid_until", "evidence_item__withdrawn_at",
     "evidence_item__case__uuid", "evidence_item__case__title", "evidence_item__case__status",
     "evidence_item__case__location__name",
 )  # fmt: skip
+_ROW_COLUMNS = _ROW_OWN + _REVIEW + _ESCALATION + _EVIDENCE
+# Where each part starts in a row of _ROW_COLUMNS.
+_AT_REVIEW = len(_ROW_OWN)
+_AT_ESCALATION = _AT_REVIEW + len(_REVIEW)
+_AT_EVIDENCE = _AT_ESCALATION + len(_ESCALATION)
+_AT_DUE_ON = _ROW_OWN.index("due_on")
 
 
-class _Ref(SimpleNamespace):
-    """A related object as a claimed row needs it; its str() is its name."""
+# The claimed row and the objects it names, as describe() and the rules read them (the
+# attribute names of ReminderDelivery and its related models). Slotted: a digest builds
+# tens of thousands.
+
+
+@dataclass(slots=True, eq=False)
+class _Place:
+    """A location or provider; its str() is its name."""
+
+    name: str
 
     def __str__(self):
         return self.name
 
 
-class _CaseRef(_Ref):
+@dataclass(slots=True, eq=False)
+class _Case:
+    title: str
+    status: str
+    uuid: object = None
+    location: _Place | None = None
+
     def __str__(self):
         return self.title
 
@@ -692,58 +725,100 @@ class _CaseRef(_Ref):
         return CaseStatus(self.status).label
 
 
-def _case_ref(v, prefix):
-    if v[f"{prefix}case__title"] is None:
-        return None
-    return _CaseRef(
-        uuid=v.get(f"{prefix}case__uuid"),
-        title=v[f"{prefix}case__title"],
-        status=v[f"{prefix}case__status"],
-        location=_Ref(name=v.get(f"{prefix}case__location__name")),
-    )
+@dataclass(slots=True, eq=False)
+class _Review:
+    uuid: object
+    kind: str
+    status: str
+    due_on: object
+    case_id: int | None
+    case: _Case | None
+    period_words: str
+    location: _Place
+    provider: _Place
 
 
-def _claimed_row(v, recipient):
-    row = SimpleNamespace(
-        pk=v["id"],
-        recipient=recipient,
-        recipient_id=recipient.pk,
-        status=DeliveryStatus.PENDING,
-        review=None,
-        escalation=None,
-        evidence_item=None,
-        **{name: v[name] for name in _ROW_OWN},
-    )
+@dataclass(slots=True, eq=False)
+class _Escalation:
+    uuid: object
+    status: str
+    due_on: object
+    case_id: int | None
+    case: _Case | None
+    action: str
+    provider: _Place
+
+
+@dataclass(slots=True, eq=False)
+class _Evidence:
+    summary: str
+    valid_until: object
+    withdrawn_at: object
+    case: _Case
+
+
+@dataclass(slots=True, eq=False)
+class _ClaimedRow:
+    id: int
+    review_id: int | None
+    escalation_id: int | None
+    evidence_item_id: int | None
+    stage: str
+    due_on: object
+    audience: str
+    provider_id: int
+    location_id: int | None
+    attempts: int
+    notification_id: int | None
+    recipient: object
+    status: str = DeliveryStatus.PENDING
+    error: str = ""
+    review: _Review | None = None
+    escalation: _Escalation | None = None
+    evidence_item: _Evidence | None = None
+    _described: Item | None = None  # describe()'s answer, worked out once
+
+    @property
+    def pk(self):
+        return self.id
+
+    @property
+    def recipient_id(self):
+        return self.recipient.pk
+
+
+@functools.lru_cache(maxsize=256)
+def _period_words(start, end) -> str:
+    # A digest's reviews fall in a handful of periods.
+    return period_words(start, end)
+
+
+def _claimed_row(v, recipient, place) -> _ClaimedRow:
+    """A row of _ROW_COLUMNS as a ledger row; `place(name)` is the one _Place of that name (a
+    digest names the same few places thousands of times)."""
+    row = _ClaimedRow(*v[:_AT_REVIEW], recipient)
     if row.review_id:
-        row.review = _Ref(
-            uuid=v["review__uuid"],
-            kind=v["review__kind"],
-            status=v["review__status"],
-            due_on=v["review__due_on"],
-            case_id=v["review__case_id"],
-            case=_case_ref(v, "review__"),
-            period_label=v["review__period_label"],
-            period_words=period_words(v["review__period_start"], v["review__period_end"]),
-            location=_Ref(name=v["review__location__name"]),
-            provider=_Ref(name=v["review__provider__name"]),
-        )
+        (
+            uuid_, kind, status, due_on, case_id, start, end, location, provider, title,
+            case_status,
+        ) = v[_AT_REVIEW:_AT_ESCALATION]  # fmt: skip
+        case = None if title is None else _Case(title, case_status)
+        row.review = _Review(
+            uuid_, kind, status, due_on, case_id, case, _period_words(start, end),
+            place(location), place(provider),
+        )  # fmt: skip
     elif row.escalation_id:
-        row.escalation = _Ref(
-            uuid=v["escalation__uuid"],
-            status=v["escalation__status"],
-            due_on=v["escalation__due_on"],
-            case_id=v["escalation__case_id"],
-            case=_case_ref(v, "escalation__"),
-            action=v["escalation__action"],
-            provider=_Ref(name=v["escalation__provider__name"]),
-        )
+        (uuid_, status, due_on, case_id, action, provider, title, case_status, location) = v[
+            _AT_ESCALATION:_AT_EVIDENCE
+        ]
+        case = None if title is None else _Case(title, case_status, location=place(location))
+        row.escalation = _Escalation(uuid_, status, due_on, case_id, case, action, place(provider))
     else:
-        row.evidence_item = _Ref(
-            summary=v["evidence_item__summary"],
-            valid_until=v["evidence_item__valid_until"],
-            withdrawn_at=v["evidence_item__withdrawn_at"],
-            case=_case_ref(v, "evidence_item__"),
-        )
+        (summary, valid_until, withdrawn_at, case_uuid, title, case_status, location) = v[
+            _AT_EVIDENCE:
+        ]
+        case = _Case(title, case_status, case_uuid, place(location))
+        row.evidence_item = _Evidence(summary, valid_until, withdrawn_at, case)
     return row
 
 
@@ -754,27 +829,38 @@ def _lock_claimable(recipient_id, now) -> list:
         ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(recipient_id=recipient_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("id")
-        .values(*_ROW_VALUES)
+        .values_list(*_ROW_COLUMNS)
     )
     if not values:
         return []
-    first = values[0]
-    recipient = get_user_model()(
-        pk=recipient_id,
-        username=first["recipient__username"],
-        email=first["recipient__email"],
-        first_name=first["recipient__first_name"],
+    username, email, first_name = (
+        get_user_model()
+        .objects.filter(pk=recipient_id)
+        .values_list("username", "email", "first_name")
+        .get()
     )
-    rows = [_claimed_row(v, recipient) for v in values]
-    rows.sort(key=lambda row: (row.due_on, row.id))
-    return rows
+    recipient = get_user_model()(
+        pk=recipient_id, username=username, email=email, first_name=first_name
+    )
+    places = {}
+
+    def place(name):
+        ref = places.get(name)
+        if ref is None:
+            ref = places[name] = _Place(name)
+        return ref
+
+    values.sort(key=operator.itemgetter(_AT_DUE_ON, 0))
+    return [_claimed_row(v, recipient, place) for v in values]
 
 
 def _only(ids):
     """A filter on exactly these ids, as one parameter however many there are (a digest can
     hold more rows than a statement can have parameters)."""
     if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+        # An array literal, cheaper to pass than a list adapted element by element.
+        literal = "{" + ",".join(str(i) for i in ids) + "}"
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [literal]))
     return Q(pk__in=list(ids))
 
 
@@ -814,7 +900,8 @@ def _claim(recipient_id, now):
             return token, rows
         new = [row for row in live if row.notification_id is None]
         if new:
-            items = [describe(row) for row in new]
+            script_prefix = get_script_prefix()
+            items = [describe(row, script_prefix) for row in new]
             notification = Notification.objects.create(
                 user_id=recipient_id,
                 title=subject_for(items),
@@ -908,11 +995,15 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
         return result
     recipient = rows[0].recipient
     result.recipient = recipient.email or recipient.get_username()
-    result.skipped = [(describe(r), r.error) for r in rows if r.status == DeliveryStatus.SKIPPED]
+    script_prefix = get_script_prefix()
+    result.skipped = [
+        (describe(r, script_prefix), r.error) for r in rows if r.status == DeliveryStatus.SKIPPED
+    ]
     live = [r for r in rows if r.status == DeliveryStatus.SENDING]
     if not live:
         return result
-    items = [describe(row) for row in live]
+    # Described once: the rows new to the notification already were, for it.
+    items = [describe(row, script_prefix) for row in live]
     _test_pause("before_send")
     try:
         # Deliberately outside any transaction: a slow mail server never holds a lock.

@@ -11,9 +11,10 @@ from tests.assurance.reviews.conftest import escalation, monthly_review
 
 pytestmark = pytest.mark.django_db
 
-# The rows, locked in id order; the recipient's roles; the notification; the claim (one
-# UPDATE, notification linked); then accepted and sent: the same for 1 reminder or 1,000.
-DELIVERY_QUERIES = 6
+# The rows, locked in id order; the recipient (read once, not joined to every row); their
+# roles; the notification; the claim (one UPDATE, notification linked); then accepted (one
+# row) and sent: the same for 1 reminder or 1,000.
+DELIVERY_QUERIES = 7
 
 
 def _deliver(registered_manager):
