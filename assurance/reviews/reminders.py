@@ -386,8 +386,9 @@ def _settle_interrupted(now) -> dict:
     A digest records its acceptance on one of its rows (see `_record_acceptance`); its other
     rows share that row's claim token, so the whole digest is settled as accepted."""
     lease = timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
+    # Sought among the rows in flight only (next_attempt_at set: their index).
     stopped = ReminderDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
+        next_attempt_at__isnull=False, status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
     )
     if not stopped.exists():  # the usual case: one cheap query
         return {}
@@ -411,6 +412,7 @@ def _settle_interrupted(now) -> dict:
         accepted_at=accepted_at,
         error="",
         claim_token=None,
+        next_attempt_at=None,
         updated_at=now,
     )
     # What is left sending was never accepted.
@@ -419,6 +421,7 @@ def _settle_interrupted(now) -> dict:
         error="Interrupted before the mail server accepted it (the worker stopped), on the "
         "last attempt: not sent.",
         claim_token=None,
+        next_attempt_at=None,
         updated_at=now,
     )
     requeued = stopped.update(
@@ -892,7 +895,11 @@ def _claim(recipient_id, now):
         claimed = {"claimed_at": now, "attempts": F("attempts") + 1, "updated_at": now}
         for reason, group in stale.items():
             ReminderDelivery.objects.filter(_only(r.pk for r in group)).update(
-                status=DeliveryStatus.SKIPPED, error=reason, claim_token=None, **claimed
+                status=DeliveryStatus.SKIPPED,
+                error=reason,
+                claim_token=None,
+                next_attempt_at=None,
+                **claimed,
             )
             for row in group:
                 row.status, row.error = DeliveryStatus.SKIPPED, reason
@@ -913,7 +920,12 @@ def _claim(recipient_id, now):
             outcome = {"status": DeliveryStatus.SENDING, "claim_token": token}
         else:
             reason = "No email address: shown in the app only."
-            outcome = {"status": DeliveryStatus.SKIPPED, "claim_token": None, "error": reason}
+            outcome = {
+                "status": DeliveryStatus.SKIPPED,
+                "claim_token": None,
+                "error": reason,
+                "next_attempt_at": None,
+            }
         ReminderDelivery.objects.filter(_only(r.pk for r in live)).update(**outcome, **claimed)
         for row in live:
             row.status = outcome["status"]
@@ -938,7 +950,9 @@ def _record_failure(rows, token, exc, now) -> int | None:
             _only(ids), claim_token=token, status=DeliveryStatus.SENDING
         )
         if permanent or attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            mine.update(status=DeliveryStatus.FAILED, error=error, updated_at=now)
+            mine.update(
+                status=DeliveryStatus.FAILED, error=error, next_attempt_at=None, updated_at=now
+            )
         else:
             delay = reviews.retry_delay_seconds(
                 attempts, base=settings.REMINDER_RETRY_BACKOFF_SECONDS
@@ -973,14 +987,18 @@ def _record_acceptance(rows, token, accepted_at) -> None:
 
 def _mark_sent(rows, token, *, accepted_at, now) -> int:
     # The token's rows still sending are exactly `rows` (the skipped ones lost the token),
-    # found through the waiting index by status and recipient (no list of ids to pass).
+    # found through the in-flight index by recipient (no list of ids to pass).
     return ReminderDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, recipient_id=rows[0].recipient_id, claim_token=token
+        recipient_id=rows[0].recipient_id,
+        next_attempt_at__isnull=False,
+        status=DeliveryStatus.SENDING,
+        claim_token=token,
     ).update(
         status=DeliveryStatus.SENT,
         sent_at=accepted_at,
         accepted_at=accepted_at,
         error="",
+        next_attempt_at=None,
         updated_at=now,
     )
 
