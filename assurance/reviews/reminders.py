@@ -633,7 +633,9 @@ def build_email(recipient, items, row_ids) -> EmailMultiAlternatives:
     are: the in-app notification carries every one of them."""
     context = {
         "user": recipient,
-        "items": items[:EMAIL_ITEMS_LISTED],
+        # As dicts: the template engine reads a dict's keys at once, where it tries an
+        # object's attributes only after a failed key lookup (an exception per field).
+        "items": [dict(vars(i), due_text=i.due_text) for i in items[:EMAIL_ITEMS_LISTED]],
         "total": len(items),
         "more": max(len(items) - EMAIL_ITEMS_LISTED, 0),
         "site_url": settings.SITE_URL,
@@ -796,9 +798,16 @@ def _period_words(start, end) -> str:
     return period_words(start, end)
 
 
-def _claimed_row(v, recipient, place) -> _ClaimedRow:
-    """A row of _ROW_COLUMNS as a ledger row; `place(name)` is the one _Place of that name (a
-    digest names the same few places thousands of times)."""
+class _Places(dict):
+    """The one _Place of each name (a digest names the same few places thousands of times)."""
+
+    def __missing__(self, name):
+        place = self[name] = _Place(name)
+        return place
+
+
+def _claimed_row(v, recipient, places) -> _ClaimedRow:
+    """A row of _ROW_COLUMNS as a ledger row, its places from `places` (a _Places)."""
     row = _ClaimedRow(*v[:_AT_REVIEW], recipient)
     if row.review_id:
         (
@@ -808,19 +817,19 @@ def _claimed_row(v, recipient, place) -> _ClaimedRow:
         case = None if title is None else _Case(title, case_status)
         row.review = _Review(
             uuid_, kind, status, due_on, case_id, case, _period_words(start, end),
-            place(location), place(provider),
+            places[location], places[provider],
         )  # fmt: skip
     elif row.escalation_id:
         (uuid_, status, due_on, case_id, action, provider, title, case_status, location) = v[
             _AT_ESCALATION:_AT_EVIDENCE
         ]
-        case = None if title is None else _Case(title, case_status, location=place(location))
-        row.escalation = _Escalation(uuid_, status, due_on, case_id, case, action, place(provider))
+        case = None if title is None else _Case(title, case_status, location=places[location])
+        row.escalation = _Escalation(uuid_, status, due_on, case_id, case, action, places[provider])
     else:
         (summary, valid_until, withdrawn_at, case_uuid, title, case_status, location) = v[
             _AT_EVIDENCE:
         ]
-        case = _Case(title, case_status, case_uuid, place(location))
+        case = _Case(title, case_status, case_uuid, places[location])
         row.evidence_item = _Evidence(summary, valid_until, withdrawn_at, case)
     return row
 
@@ -845,16 +854,10 @@ def _lock_claimable(recipient_id, now) -> list:
     recipient = get_user_model()(
         pk=recipient_id, username=username, email=email, first_name=first_name
     )
-    places = {}
-
-    def place(name):
-        ref = places.get(name)
-        if ref is None:
-            ref = places[name] = _Place(name)
-        return ref
+    places = _Places()
 
     values.sort(key=operator.itemgetter(_AT_DUE_ON, 0))
-    return [_claimed_row(v, recipient, place) for v in values]
+    return [_claimed_row(v, recipient, places) for v in values]
 
 
 def _only(ids):
