@@ -446,7 +446,7 @@ def _settle_interrupted(now) -> dict:
 # --- what a reminder says -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     label: str
     path: str
@@ -628,14 +628,24 @@ def subject_for(items) -> str:
     return f"{len(items)} reviews and escalations need your attention{extra}"
 
 
+def _email_fields(item) -> dict:
+    # A dict: the template engine reads a dict's keys at once, where it tries an object's
+    # attributes only after a failed key lookup (an exception per field).
+    return {
+        "label": item.label,
+        "path": item.path,
+        "stage_label": item.stage_label,
+        "due_text": item.due_text,
+        "next_level": item.next_level,
+    }
+
+
 def build_email(recipient, items, row_ids) -> EmailMultiAlternatives:
     """One digest. It lists the EMAIL_ITEMS_LISTED soonest due and says how many more there
     are: the in-app notification carries every one of them."""
     context = {
         "user": recipient,
-        # As dicts: the template engine reads a dict's keys at once, where it tries an
-        # object's attributes only after a failed key lookup (an exception per field).
-        "items": [dict(vars(i), due_text=i.due_text) for i in items[:EMAIL_ITEMS_LISTED]],
+        "items": [_email_fields(item) for item in items[:EMAIL_ITEMS_LISTED]],
         "total": len(items),
         "more": max(len(items) - EMAIL_ITEMS_LISTED, 0),
         "site_url": settings.SITE_URL,
