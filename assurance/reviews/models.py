@@ -256,16 +256,25 @@ class ReminderDelivery(models.Model):
     at once send each reminder once.
 
     A sweep can claim a hundred thousand rows at once, and a digest then writes each of its
-    rows three times, so the table carries only the indexes its queries use (the foreign
-    keys' own indexes are left out where a unique constraint or an index below already
-    starts with that column, and the claim token and notification are indexed only where
-    set; one index serves both the sweep's "whose digests are waiting" and a digest's own
-    rows) and checks no foreign key in the database: every one of them is copied, in the
-    sweep's INSERT ... SELECT or a digest's claim, from the row it names, read in the same
-    statement or transaction. A check in the database costs one lookup (and a row lock on
-    the item) per ledger row, which was half the cost of a sweep. PROTECT still refuses, in
-    Django, to delete anything the ledger names, and nothing deletes reviews, escalations,
-    evidence or notifications."""
+    rows twice (claimed, then sent), so the table carries only the indexes its queries use,
+    and none of them holds the status. Claiming a row (pending -> sending) then changes no
+    indexed column and can be a HOT update, which writes no index entry at all (migration
+    0021 has each page filled to 70%, leaving room for the new versions). Rows in flight
+    are found through next_attempt_at, which a row keeps until it has its outcome (sent,
+    failed or skipped; a check ties the two): marking a row sent empties it, so the row
+    leaves the in-flight index, and that write adds an entry to each of the others.
+
+    The foreign keys' own indexes are left out where a unique constraint or an index below
+    already starts with that column; the claim token and the notification have none (a
+    digest finds its rows by id or through the in-flight index, a settling sweep among the
+    rows in flight, and nothing looks rows up by their notification); one index serves the
+    sweep's "whose digests are waiting", a digest's own rows and rows left sending. The
+    table checks no foreign key in the database: every one is copied, in the sweep's
+    INSERT ... SELECT or a digest's claim, from the row it names, read in the same statement
+    or transaction. A check in the database costs one lookup (and a row lock on the item)
+    per ledger row, which was half the cost of a sweep. PROTECT still refuses, in Django, to
+    delete anything the ledger names, and nothing deletes reviews, escalations, evidence or
+    notifications."""
 
     review = models.ForeignKey(
         Review,
@@ -303,8 +312,8 @@ class ReminderDelivery(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        # delivery_waiting_idx holds it after the status for rows in flight (deleting a
-        # person - refused when the ledger names them - is the one query by recipient alone).
+        # delivery_in_flight_idx starts with it, for rows in flight (deleting a person -
+        # refused when the ledger names them - is the one query by recipient alone).
         db_index=False,
         db_constraint=False,
     )
@@ -337,15 +346,18 @@ class ReminderDelivery(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,  # delivery_notification_idx, where set
+        db_index=False,  # nothing looks ledger rows up by their notification
         db_constraint=False,
     )
     claim_token = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When the row is next due to go out; empty once it has its outcome (sent, failed or
+    # skipped).
+    next_attempt_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # When the mail server accepted the digest: written as soon as send() returns, before the
-    # row is marked sent, so an interrupted row is resent only if it was never accepted.
+    # When the mail server accepted the digest. As soon as send() returns it is written on one
+    # of the digest's rows (they share the claim token), then on every row as they are marked
+    # sent, so a digest interrupted in between is recorded as sent, never resent.
     accepted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -373,6 +385,17 @@ class ReminderDelivery(models.Model):
                 condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
                 name="delivery_sent_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
+                    next_attempt_at__isnull=False,
+                )
+                | Q(
+                    status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED],
+                    next_attempt_at__isnull=True,
+                ),
+                name="delivery_in_flight_until_settled",
+            ),
             models.UniqueConstraint(
                 fields=["review", "due_on", "stage", "recipient"],
                 condition=Q(review__isnull=False),
@@ -390,24 +413,15 @@ class ReminderDelivery(models.Model):
             ),
         ]
         indexes = [
-            # The sweep's waiting recipients (status, then recipient in order), a digest's
-            # rows (status and recipient, then next_attempt_at) and rows left sending: only
-            # rows still in flight, so it stays small as the ledger grows, and marking a row
-            # sent, failed or skipped adds nothing to it.
+            # The rows still in flight (pending or sending): the sweep's waiting recipients
+            # (recipient in order), a digest's rows (recipient, then next_attempt_at) and
+            # rows left sending. It stays small as the ledger grows: a row leaves it when it
+            # has its outcome. It holds no status, so claiming a row (pending -> sending)
+            # changes no indexed column and can be a HOT update.
             models.Index(
-                fields=["status", "recipient", "next_attempt_at"],
-                condition=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                name="delivery_waiting_idx",
-            ),
-            models.Index(
-                fields=["claim_token"],
-                condition=Q(claim_token__isnull=False),
-                name="delivery_claim_token_idx",
-            ),
-            models.Index(
-                fields=["notification"],
-                condition=Q(notification__isnull=False),
-                name="delivery_notification_idx",
+                fields=["recipient", "next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="delivery_in_flight_idx",
             ),
             models.Index(fields=["location", "-created_at"], name="delivery_location_idx"),
             models.Index(fields=["provider", "-created_at"], name="delivery_provider_idx"),

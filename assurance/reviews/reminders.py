@@ -15,30 +15,32 @@ Two phases, both safe to repeat and to run side by side:
    to REMINDER_MAX_ATTEMPTS; after that the failure stays on the ledger for managers to see.
 
 A worker can die while rows are "sending". As soon as ``send()`` returns - the mail server
-has accepted the digest - the rows record ``accepted_at``, and only then are they marked
-sent. After REMINDER_SENDING_LEASE_SECONDS the sweep settles rows left "sending":
+has accepted the digest - one of its rows records ``accepted_at`` (a one-row write: the
+digest's rows share a claim token), and only then are they all marked sent. After
+REMINDER_SENDING_LEASE_SECONDS the sweep settles rows left "sending":
 
-- accepted ones are marked sent (at their acceptance): an accepted digest is never sent twice;
+- those of an accepted digest are marked sent (at its acceptance): an accepted digest is
+  never sent twice;
 - the rest were interrupted before the server accepted them, so they go back to pending and
   are sent again, once, in the person's next digest (failed if that was the last attempt).
 
-The one window left is between the server's reply and the ``accepted_at`` write (a single
-UPDATE): a worker killed exactly there would have its digest sent again.
+The one window left is between the server's reply and that one-row write: a worker killed
+exactly there would have its digest sent again.
 """
 
 import functools
 import logging
+import operator
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -377,30 +379,52 @@ def sweep(*, today=None, now=None) -> SweepResult:
 
 
 def _settle_interrupted(now) -> dict:
-    """Rows left "sending" past their lease (their worker stopped): accepted ones are sent;
-    the others are pending again for one more digest, or failed on their last attempt."""
+    """Rows left "sending" past their lease (their worker stopped): those of a digest the mail
+    server accepted are sent (at its acceptance); the others are pending again for one more
+    digest, or failed on their last attempt.
+
+    A digest records its acceptance on one of its rows (see `_record_acceptance`); its other
+    rows share that row's claim token, so the whole digest is settled as accepted."""
     lease = timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
+    # Sought among the rows in flight only (next_attempt_at set: their index).
     stopped = ReminderDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
+        next_attempt_at__isnull=False, status=DeliveryStatus.SENDING, claimed_at__lt=now - lease
     )
     if not stopped.exists():  # the usual case: one cheap query
         return {}
-    accepted = stopped.filter(accepted_at__isnull=False).update(
+    # One row per accepted digest (a handful at most: the workers that stopped mid-digest).
+    digests = dict(
+        stopped.filter(accepted_at__isnull=False, claim_token__isnull=False).values_list(
+            "claim_token", "accepted_at"
+        )
+    )
+    accepted_at = F("accepted_at")
+    if digests:
+        accepted_at = Coalesce(
+            F("accepted_at"),
+            Case(*(When(claim_token=t, then=Value(at)) for t, at in digests.items())),
+        )
+    accepted = stopped.filter(
+        Q(accepted_at__isnull=False) | Q(claim_token__in=list(digests))
+    ).update(
         status=DeliveryStatus.SENT,
-        sent_at=F("accepted_at"),
+        sent_at=accepted_at,
+        accepted_at=accepted_at,
         error="",
         claim_token=None,
+        next_attempt_at=None,
         updated_at=now,
     )
-    not_accepted = stopped.filter(accepted_at__isnull=True)
-    gave_up = not_accepted.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+    # What is left sending was never accepted.
+    gave_up = stopped.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         status=DeliveryStatus.FAILED,
         error="Interrupted before the mail server accepted it (the worker stopped), on the "
         "last attempt: not sent.",
         claim_token=None,
+        next_attempt_at=None,
         updated_at=now,
     )
-    requeued = not_accepted.update(
+    requeued = stopped.update(
         status=DeliveryStatus.PENDING,
         error="Interrupted before the mail server accepted it (the worker stopped); "
         "it will be sent again.",
@@ -422,7 +446,7 @@ def _settle_interrupted(now) -> dict:
 # --- what a reminder says -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     label: str
     path: str
@@ -437,15 +461,22 @@ class Item:
         return f"{self.due_on.day} {self.due_on:%B %Y}"
 
     def as_json(self):
+        due_on, due_label = _date_json(self.due_on)
         return {
             "label": self.label,
             "path": self.path,
             "stage": self.stage,
             "stage_label": self.stage_label,
-            "due_on": self.due_on.isoformat(),
-            "due_label": f"{self.due_on:%-d %b %Y}",
+            "due_on": due_on,
+            "due_label": due_label,
             "next_level": self.next_level,
         }
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_json(day) -> tuple[str, str]:
+    # A notification can carry thousands of items due on a few dozen days.
+    return day.isoformat(), f"{day:%-d %b %Y}"
 
 
 def item_label(row) -> str:
@@ -476,26 +507,28 @@ def _path_pattern(name, script_prefix) -> str:
     return reverse(name, args=[_UUID_MARK]).replace(str(_UUID_MARK), "{}")
 
 
-def _path(name, value) -> str:
-    return _path_pattern(name, get_script_prefix()).format(value)
+def _path(name, value, script_prefix) -> str:
+    return _path_pattern(name, script_prefix or get_script_prefix()).format(value)
 
 
-def item_path(row) -> str:
+def item_path(row, script_prefix=None) -> str:
     if row.evidence_item_id:
-        return _path("casework:case_detail", row.evidence_item.case.uuid) + "#evidence"
+        return (
+            _path("casework:case_detail", row.evidence_item.case.uuid, script_prefix) + "#evidence"
+        )
     if row.review_id:
-        return _path("reviews:review_detail", row.review.uuid)
-    return _path("escalations:escalation_detail", row.escalation.uuid)
+        return _path("reviews:review_detail", row.review.uuid, script_prefix)
+    return _path("escalations:escalation_detail", row.escalation.uuid, script_prefix)
 
 
-def describe(row) -> Item:
+def describe(row, script_prefix=None) -> Item:
     """What the reminder says (worked out once per row: the notification and the email
-    show the same thing)."""
+    show the same thing). A caller describing many rows passes get_script_prefix()."""
     item = getattr(row, "_described", None)
     if item is None:
         item = row._described = Item(
             label=item_label(row),
-            path=item_path(row),
+            path=item_path(row, script_prefix),
             stage=row.stage,
             stage_label=reviews.STAGE_LABELS[row.stage],
             due_on=row.due_on,
@@ -595,12 +628,24 @@ def subject_for(items) -> str:
     return f"{len(items)} reviews and escalations need your attention{extra}"
 
 
+def _email_fields(item) -> dict:
+    # A dict: the template engine reads a dict's keys at once, where it tries an object's
+    # attributes only after a failed key lookup (an exception per field).
+    return {
+        "label": item.label,
+        "path": item.path,
+        "stage_label": item.stage_label,
+        "due_text": item.due_text,
+        "next_level": item.next_level,
+    }
+
+
 def build_email(recipient, items, row_ids) -> EmailMultiAlternatives:
     """One digest. It lists the EMAIL_ITEMS_LISTED soonest due and says how many more there
     are: the in-app notification carries every one of them."""
     context = {
         "user": recipient,
-        "items": items[:EMAIL_ITEMS_LISTED],
+        "items": [_email_fields(item) for item in items[:EMAIL_ITEMS_LISTED]],
         "total": len(items),
         "more": max(len(items) - EMAIL_ITEMS_LISTED, 0),
         "site_url": settings.SITE_URL,
@@ -635,35 +680,59 @@ class DeliveryResult:
 
 
 # What a digest reads of each claimed row and the item it is about: flat values rather than
-# model instances, as a digest can hold tens of thousands of rows. `_claimed_row` gives them
-# the shape of a ledger row with its related objects, so describe() and the rules read both.
+# model instances, as a digest can hold tens of thousands of rows, and only what describe()
+# and the rules read (the recipient is read once, not on every row). `_claimed_row` gives
+# them the shape of a ledger row with its related objects, so describe() and the rules read
+# both.
 _ROW_OWN = (
     "id", "review_id", "escalation_id", "evidence_item_id", "stage", "due_on", "audience",
     "provider_id", "location_id", "attempts", "notification_id",
 )  # fmt: skip
-_ROW_VALUES = _ROW_OWN + (
-    "recipient__email", "recipient__username", "recipient__first_name",
+_REVIEW = (
     "review__uuid", "review__kind", "review__status", "review__due_on", "review__case_id",
-    "review__period_label", "review__period_start", "review__period_end",
-    "review__location__name", "review__provider__name",
-    "review__case__title", "review__case__status",
+    "review__period_start", "review__period_end", "review__location__name",
+    "review__provider__name", "review__case__title", "review__case__status",
+)  # fmt: skip
+_ESCALATION = (
     "escalation__uuid", "escalation__status", "escalation__due_on", "escalation__case_id",
     "escalation__action", "escalation__provider__name", "escalation__case__title",
     "escalation__case__status", "escalation__case__location__name",
+)  # fmt: skip
+_EVIDENCE = (
     "evidence_item__summary", "evidence_item__valid_until", "evidence_item__withdrawn_at",
     "evidence_item__case__uuid", "evidence_item__case__title", "evidence_item__case__status",
     "evidence_item__case__location__name",
 )  # fmt: skip
+_ROW_COLUMNS = _ROW_OWN + _REVIEW + _ESCALATION + _EVIDENCE
+# Where each part starts in a row of _ROW_COLUMNS.
+_AT_REVIEW = len(_ROW_OWN)
+_AT_ESCALATION = _AT_REVIEW + len(_REVIEW)
+_AT_EVIDENCE = _AT_ESCALATION + len(_ESCALATION)
+_AT_DUE_ON = _ROW_OWN.index("due_on")
 
 
-class _Ref(SimpleNamespace):
-    """A related object as a claimed row needs it; its str() is its name."""
+# The claimed row and the objects it names, as describe() and the rules read them (the
+# attribute names of ReminderDelivery and its related models). Slotted: a digest builds
+# tens of thousands.
+
+
+@dataclass(slots=True, eq=False)
+class _Place:
+    """A location or provider; its str() is its name."""
+
+    name: str
 
     def __str__(self):
         return self.name
 
 
-class _CaseRef(_Ref):
+@dataclass(slots=True, eq=False)
+class _Case:
+    title: str
+    status: str
+    uuid: object = None
+    location: _Place | None = None
+
     def __str__(self):
         return self.title
 
@@ -671,58 +740,107 @@ class _CaseRef(_Ref):
         return CaseStatus(self.status).label
 
 
-def _case_ref(v, prefix):
-    if v[f"{prefix}case__title"] is None:
-        return None
-    return _CaseRef(
-        uuid=v.get(f"{prefix}case__uuid"),
-        title=v[f"{prefix}case__title"],
-        status=v[f"{prefix}case__status"],
-        location=_Ref(name=v.get(f"{prefix}case__location__name")),
-    )
+@dataclass(slots=True, eq=False)
+class _Review:
+    uuid: object
+    kind: str
+    status: str
+    due_on: object
+    case_id: int | None
+    case: _Case | None
+    period_words: str
+    location: _Place
+    provider: _Place
 
 
-def _claimed_row(v, recipient):
-    row = SimpleNamespace(
-        pk=v["id"],
-        recipient=recipient,
-        recipient_id=recipient.pk,
-        status=DeliveryStatus.PENDING,
-        review=None,
-        escalation=None,
-        evidence_item=None,
-        **{name: v[name] for name in _ROW_OWN},
-    )
+@dataclass(slots=True, eq=False)
+class _Escalation:
+    uuid: object
+    status: str
+    due_on: object
+    case_id: int | None
+    case: _Case | None
+    action: str
+    provider: _Place
+
+
+@dataclass(slots=True, eq=False)
+class _Evidence:
+    summary: str
+    valid_until: object
+    withdrawn_at: object
+    case: _Case
+
+
+@dataclass(slots=True, eq=False)
+class _ClaimedRow:
+    id: int
+    review_id: int | None
+    escalation_id: int | None
+    evidence_item_id: int | None
+    stage: str
+    due_on: object
+    audience: str
+    provider_id: int
+    location_id: int | None
+    attempts: int
+    notification_id: int | None
+    recipient: object
+    status: str = DeliveryStatus.PENDING
+    error: str = ""
+    review: _Review | None = None
+    escalation: _Escalation | None = None
+    evidence_item: _Evidence | None = None
+    _described: Item | None = None  # describe()'s answer, worked out once
+
+    @property
+    def pk(self):
+        return self.id
+
+    @property
+    def recipient_id(self):
+        return self.recipient.pk
+
+
+@functools.lru_cache(maxsize=256)
+def _period_words(start, end) -> str:
+    # A digest's reviews fall in a handful of periods.
+    return period_words(start, end)
+
+
+class _Places(dict):
+    """The one _Place of each name (a digest names the same few places thousands of times)."""
+
+    def __missing__(self, name):
+        place = self[name] = _Place(name)
+        return place
+
+
+def _claimed_row(v, recipient, places) -> _ClaimedRow:
+    """A row of _ROW_COLUMNS as a ledger row, its places from `places` (a _Places)."""
+    row = _ClaimedRow(*v[:_AT_REVIEW], recipient)
     if row.review_id:
-        row.review = _Ref(
-            uuid=v["review__uuid"],
-            kind=v["review__kind"],
-            status=v["review__status"],
-            due_on=v["review__due_on"],
-            case_id=v["review__case_id"],
-            case=_case_ref(v, "review__"),
-            period_label=v["review__period_label"],
-            period_words=period_words(v["review__period_start"], v["review__period_end"]),
-            location=_Ref(name=v["review__location__name"]),
-            provider=_Ref(name=v["review__provider__name"]),
-        )
+        (
+            uuid_, kind, status, due_on, case_id, start, end, location, provider, title,
+            case_status,
+        ) = v[_AT_REVIEW:_AT_ESCALATION]  # fmt: skip
+        case = None if title is None else _Case(title, case_status)
+        row.review = _Review(
+            uuid_, kind, status, due_on, case_id, case, _period_words(start, end),
+            places[location], places[provider],
+        )  # fmt: skip
     elif row.escalation_id:
-        row.escalation = _Ref(
-            uuid=v["escalation__uuid"],
-            status=v["escalation__status"],
-            due_on=v["escalation__due_on"],
-            case_id=v["escalation__case_id"],
-            case=_case_ref(v, "escalation__"),
-            action=v["escalation__action"],
-            provider=_Ref(name=v["escalation__provider__name"]),
-        )
+        (uuid_, status, due_on, case_id, action, provider, title, case_status, location) = v[
+            _AT_ESCALATION:_AT_EVIDENCE
+        ]
+        case = None if title is None else _Case(title, case_status, location=places[location])
+        row.escalation = _Escalation(uuid_, status, due_on, case_id, case, action, places[provider])
     else:
-        row.evidence_item = _Ref(
-            summary=v["evidence_item__summary"],
-            valid_until=v["evidence_item__valid_until"],
-            withdrawn_at=v["evidence_item__withdrawn_at"],
-            case=_case_ref(v, "evidence_item__"),
-        )
+        (summary, valid_until, withdrawn_at, case_uuid, title, case_status, location) = v[
+            _AT_EVIDENCE:
+        ]
+        case = _Case(title, case_status, case_uuid, places[location])
+        row.evidence_item = _Evidence(summary, valid_until, withdrawn_at, case)
     return row
 
 
@@ -733,27 +851,32 @@ def _lock_claimable(recipient_id, now) -> list:
         ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(recipient_id=recipient_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("id")
-        .values(*_ROW_VALUES)
+        .values_list(*_ROW_COLUMNS)
     )
     if not values:
         return []
-    first = values[0]
-    recipient = get_user_model()(
-        pk=recipient_id,
-        username=first["recipient__username"],
-        email=first["recipient__email"],
-        first_name=first["recipient__first_name"],
+    username, email, first_name = (
+        get_user_model()
+        .objects.filter(pk=recipient_id)
+        .values_list("username", "email", "first_name")
+        .get()
     )
-    rows = [_claimed_row(v, recipient) for v in values]
-    rows.sort(key=lambda row: (row.due_on, row.id))
-    return rows
+    recipient = get_user_model()(
+        pk=recipient_id, username=username, email=email, first_name=first_name
+    )
+    places = _Places()
+
+    values.sort(key=operator.itemgetter(_AT_DUE_ON, 0))
+    return [_claimed_row(v, recipient, places) for v in values]
 
 
 def _only(ids):
     """A filter on exactly these ids, as one parameter however many there are (a digest can
     hold more rows than a statement can have parameters)."""
     if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+        # An array literal, cheaper to pass than a list adapted element by element.
+        literal = "{" + ",".join(str(i) for i in ids) + "}"
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [literal]))
     return Q(pk__in=list(ids))
 
 
@@ -785,7 +908,11 @@ def _claim(recipient_id, now):
         claimed = {"claimed_at": now, "attempts": F("attempts") + 1, "updated_at": now}
         for reason, group in stale.items():
             ReminderDelivery.objects.filter(_only(r.pk for r in group)).update(
-                status=DeliveryStatus.SKIPPED, error=reason, claim_token=None, **claimed
+                status=DeliveryStatus.SKIPPED,
+                error=reason,
+                claim_token=None,
+                next_attempt_at=None,
+                **claimed,
             )
             for row in group:
                 row.status, row.error = DeliveryStatus.SKIPPED, reason
@@ -793,7 +920,8 @@ def _claim(recipient_id, now):
             return token, rows
         new = [row for row in live if row.notification_id is None]
         if new:
-            items = [describe(row) for row in new]
+            script_prefix = get_script_prefix()
+            items = [describe(row, script_prefix) for row in new]
             notification = Notification.objects.create(
                 user_id=recipient_id,
                 title=subject_for(items),
@@ -805,7 +933,12 @@ def _claim(recipient_id, now):
             outcome = {"status": DeliveryStatus.SENDING, "claim_token": token}
         else:
             reason = "No email address: shown in the app only."
-            outcome = {"status": DeliveryStatus.SKIPPED, "claim_token": None, "error": reason}
+            outcome = {
+                "status": DeliveryStatus.SKIPPED,
+                "claim_token": None,
+                "error": reason,
+                "next_attempt_at": None,
+            }
         ReminderDelivery.objects.filter(_only(r.pk for r in live)).update(**outcome, **claimed)
         for row in live:
             row.status = outcome["status"]
@@ -827,10 +960,12 @@ def _record_failure(rows, token, exc, now) -> int | None:
         by_attempts.setdefault(row.attempts, []).append(row.pk)
     for attempts, ids in by_attempts.items():
         mine = ReminderDelivery.objects.filter(
-            pk__in=ids, claim_token=token, status=DeliveryStatus.SENDING
+            _only(ids), claim_token=token, status=DeliveryStatus.SENDING
         )
         if permanent or attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            mine.update(status=DeliveryStatus.FAILED, error=error, updated_at=now)
+            mine.update(
+                status=DeliveryStatus.FAILED, error=error, next_attempt_at=None, updated_at=now
+            )
         else:
             delay = reviews.retry_delay_seconds(
                 attempts, base=settings.REMINDER_RETRY_BACKOFF_SECONDS
@@ -853,10 +988,31 @@ def _test_pause(point):
         time.sleep(settings.REMINDER_TEST_DELAY_SECONDS)
 
 
+def _record_acceptance(rows, token, accepted_at) -> None:
+    """The mail server has accepted the digest: say so on one of its rows, in one small write
+    (the window in which a stopped worker's digest would be sent again). Its other rows share
+    the claim token, which is how the sweep settles them if the worker stops before
+    `_mark_sent`."""
+    ReminderDelivery.objects.filter(
+        pk=min(row.pk for row in rows), claim_token=token, status=DeliveryStatus.SENDING
+    ).update(accepted_at=accepted_at, updated_at=accepted_at)
+
+
 def _mark_sent(rows, token, *, accepted_at, now) -> int:
-    # The token's rows still sending are exactly `rows` (the skipped ones lost the token).
-    return ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=accepted_at, error="", updated_at=now
+    # The token's rows still sending are exactly `rows` (the skipped ones lost the token),
+    # found through the in-flight index by recipient (no list of ids to pass).
+    return ReminderDelivery.objects.filter(
+        recipient_id=rows[0].recipient_id,
+        next_attempt_at__isnull=False,
+        status=DeliveryStatus.SENDING,
+        claim_token=token,
+    ).update(
+        status=DeliveryStatus.SENT,
+        sent_at=accepted_at,
+        accepted_at=accepted_at,
+        error="",
+        next_attempt_at=None,
+        updated_at=now,
     )
 
 
@@ -870,11 +1026,15 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
         return result
     recipient = rows[0].recipient
     result.recipient = recipient.email or recipient.get_username()
-    result.skipped = [(describe(r), r.error) for r in rows if r.status == DeliveryStatus.SKIPPED]
+    script_prefix = get_script_prefix()
+    result.skipped = [
+        (describe(r, script_prefix), r.error) for r in rows if r.status == DeliveryStatus.SKIPPED
+    ]
     live = [r for r in rows if r.status == DeliveryStatus.SENDING]
     if not live:
         return result
-    items = [describe(row) for row in live]
+    # Described once: the rows new to the notification already were, for it.
+    items = [describe(row, script_prefix) for row in live]
     _test_pause("before_send")
     try:
         # Deliberately outside any transaction: a slow mail server never holds a lock.
@@ -891,9 +1051,7 @@ def deliver_to(*, recipient_id: int, now=None) -> DeliveryResult:
     # The mail server has it: record that first, so that from here on a stopped worker's
     # rows are recorded as sent, never sent again.
     accepted_at = timezone.now()
-    ReminderDelivery.objects.filter(claim_token=token, status=DeliveryStatus.SENDING).update(
-        accepted_at=accepted_at, updated_at=accepted_at
-    )
+    _record_acceptance(live, token, accepted_at)
     _test_pause("after_accept")
     _mark_sent(live, token, accepted_at=accepted_at, now=now)
     result.sent = items

@@ -4,6 +4,7 @@ soonest due in the email while the notification keeps every one."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assurance.reviews import reminders
 from assurance.reviews.models import DeliveryStatus, Notification, ReminderDelivery
@@ -11,9 +12,10 @@ from tests.assurance.reviews.conftest import escalation, monthly_review
 
 pytestmark = pytest.mark.django_db
 
-# The rows, locked in id order; the recipient's roles; the notification; the claim (one
-# UPDATE, notification linked); then accepted and sent: the same for 1 reminder or 1,000.
-DELIVERY_QUERIES = 6
+# The rows, locked in id order; the recipient (read once, not joined to every row); their
+# roles; the notification; the claim (one UPDATE, notification linked); then accepted (one
+# row) and sent: the same for 1 reminder or 1,000.
+DELIVERY_QUERIES = 7
 
 
 def _deliver(registered_manager):
@@ -64,3 +66,29 @@ def test_a_long_digest_lists_the_soonest_due_and_the_notification_keeps_them_all
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     ids = {int(i) for i in digest.extra_headers["X-Assurance-Reminders"].split(",")}
     assert ids == set(ReminderDelivery.objects.values_list("pk", flat=True))
+
+
+def _row_updates():
+    """(updates, HOT updates) of ledger rows so far in this transaction (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+            " WHERE relid = %s::regclass",
+            [ReminderDelivery._meta.db_table],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates are PostgreSQL's")
+def test_claiming_a_digest_writes_no_index_entry(case, many_cases, registered_manager):
+    # No index holds a column the claim changes, so PostgreSQL updates each row in place
+    # (a HOT update): claiming costs no index writes however many rows the digest holds.
+    for i, c in enumerate([case, *many_cases(4)]):
+        monthly_review(c, days=-i)
+    reminders.sweep()
+    updates, hot = _row_updates()
+
+    _, rows = reminders._claim(registered_manager.pk, timezone.now())
+
+    assert {row.status for row in rows} == {DeliveryStatus.SENDING}
+    assert _row_updates() == (updates + 5, hot + 5)

@@ -1,5 +1,6 @@
 """The reminder sweep: who is told, about what, once."""
 
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -253,6 +254,53 @@ def test_it_never_resends_a_reminder_the_mail_server_accepted(case, registered_m
     row = ReminderDelivery.objects.get()
     assert (row.status, row.sent_at, row.error) == (DeliveryStatus.SENT, accepted_at, "")
     assert mailoutbox == []
+
+
+def test_it_never_resends_a_digest_the_mail_server_accepted_though_only_one_row_says_so(
+    many_cases, registered_manager, mailoutbox
+):
+    # A digest records the server's acceptance on one of its rows (they share the claim
+    # token); a worker stopped before it marked the rest sent leaves them without it.
+    for i, c in enumerate(many_cases(3)):
+        monthly_review(c, days=-i)
+    reminders.sweep()
+    _interrupted(accepted=False)
+    ReminderDelivery.objects.update(claim_token=uuid.uuid4())
+    first = ReminderDelivery.objects.order_by("id").first()
+    accepted_at = first.claimed_at + timedelta(seconds=1)
+    ReminderDelivery.objects.filter(pk=first.pk).update(accepted_at=accepted_at)
+
+    result = reminders.run()
+
+    assert (result.sweep.interrupted, result.sweep.accepted) == (3, 3)
+    rows = ReminderDelivery.objects.all()
+    assert {(r.status, r.sent_at, r.accepted_at, r.error) for r in rows} == {
+        (DeliveryStatus.SENT, accepted_at, accepted_at, "")
+    }
+    assert mailoutbox == []
+
+
+def test_it_sends_again_only_the_digest_the_mail_server_never_accepted(
+    many_cases, registered_manager, mailoutbox
+):
+    # Two digests stopped at once: the accepted one is recorded as sent, the other is resent.
+    for i, c in enumerate(many_cases(4)):
+        monthly_review(c, days=-i)
+    reminders.sweep()
+    _interrupted(accepted=False)
+    ids = list(ReminderDelivery.objects.order_by("id").values_list("pk", flat=True))
+    accepted, interrupted = ids[:2], ids[2:]
+    ReminderDelivery.objects.filter(pk__in=accepted).update(claim_token=uuid.uuid4())
+    ReminderDelivery.objects.filter(pk__in=interrupted).update(claim_token=uuid.uuid4())
+    ReminderDelivery.objects.filter(pk=accepted[0]).update(accepted_at=timezone.now())
+
+    result = reminders.run()
+
+    assert (result.sweep.accepted, result.sweep.requeued) == (2, 2)
+    (digest,) = mailoutbox
+    resent = [int(i) for i in digest.extra_headers["X-Assurance-Reminders"].split(",")]
+    assert sorted(resent) == interrupted
+    assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
 def test_it_leaves_a_reminder_being_sent_within_its_lease(case, registered_manager, mailoutbox):
