@@ -259,7 +259,7 @@ class ReminderDelivery(models.Model):
     rows twice (claimed, then sent), so the table carries only the indexes its queries use,
     and none of them holds the status. Claiming a row (pending -> sending) then changes no
     indexed column and can be a HOT update, which writes no index entry at all (migration
-    0021 has each page filled to 70%, leaving room for the new versions). Rows in flight
+    0022 has each page filled to 70%, leaving room for the new versions). Rows in flight
     are found through next_attempt_at, which a row keeps until it has its outcome (sent,
     failed or skipped; a check ties the two): marking a row sent empties it, so the row
     leaves the in-flight index, and that write adds an entry to each of the others.

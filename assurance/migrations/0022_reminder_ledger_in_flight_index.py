@@ -33,7 +33,7 @@ def full_pages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assurance", "0020_reminder_ledger_no_token_or_notification_index"),
+        ("assurance", "0021_reminder_ledger_no_token_or_notification_index"),
         ("evidence", "0005_evidence_expiry_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

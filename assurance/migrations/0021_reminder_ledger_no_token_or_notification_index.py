@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assurance", "0019_reminder_ledger_unchecked_keys"),
+        ("assurance", "0020_change_since_indexes"),
     ]
 
     operations = [
