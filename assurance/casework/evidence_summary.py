@@ -63,9 +63,6 @@ class FigureRow:
     def get_source_display(self):
         return Source(self.source).label
 
-    def get_stance_display(self):
-        return Stance(self.stance).label
-
     def __str__(self):
         # As EvidenceItem.__str__ says it (the influence-link choices).
         return f"{self.get_source_display()}, {self.occurred_on:%d %b %Y}: {self.summary[:60]}"
